@@ -1,0 +1,20 @@
+"""jaxsym: Apache MXNet 1.x's symbolic API on JAX. Use as `import jaxsym as mx`."""
+
+from __future__ import annotations
+
+from . import base as base
+from .base import Context as Context
+from .base import MXNetError as MXNetError
+from .base import cpu as cpu
+from .base import current_context as current_context
+from .base import gpu as gpu
+from .graph import naming as name
+from .graph.naming import AttrScope as AttrScope
+from . import ops as _ops  # noqa: F401  (registers every op)
+from . import ndarray as ndarray
+from . import ndarray as nd
+from . import symbol as symbol
+from . import symbol as sym
+from . import random as random
+
+__version__ = "0.1.0"

@@ -1,0 +1,227 @@
+"""infer_shape / infer_type: learnable-input shapes from op rules, outputs by jax.eval_shape."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from ..base import DTYPE_MX_TO_NP, MXNetError
+from ..graph.node import Entry, Node, topological_order
+from ..ops import registry
+
+Shape = tuple[int, ...]
+_MAX_PASSES = 8
+
+
+def variable_shape_hint(node: Node) -> Shape | None:
+    """A variable's `__shape__` attribute, if fully known (0 means unknown in MXNet)."""
+    text = node.attrs.get("__shape__")
+    if not text:
+        return None
+    try:
+        shape = tuple(int(d) for d in ast.literal_eval(text))
+    except (ValueError, SyntaxError, TypeError):
+        return None
+    return shape if shape and all(d > 0 for d in shape) else None
+
+
+def variable_dtype_hint(node: Node) -> np.dtype | None:
+    text = node.attrs.get("__dtype__")
+    if text is None:
+        return None
+    try:
+        return DTYPE_MX_TO_NP[int(text)]
+    except (ValueError, KeyError):
+        return None
+
+
+class _Eval:
+    """Per-node output ShapeDtypeStructs by jax.eval_shape, memoised by signature."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple, list[jax.ShapeDtypeStruct]] = {}
+
+    def __call__(self, node: Node, specs: list[jax.ShapeDtypeStruct],
+                 n_inputs: int) -> list[jax.ShapeDtypeStruct]:
+        sig = (node.op, node.params, tuple((s.shape, s.dtype) for s in specs))
+        if sig not in self.cache:
+            opdef = registry.get(node.op)
+
+            def run(*arrays):
+                outs, _ = opdef.apply(node.params, arrays[:n_inputs], arrays[n_inputs:],
+                                      False, jax.random.PRNGKey(0))
+                return outs
+            try:
+                self.cache[sig] = list(jax.eval_shape(run, *specs))
+            except (TypeError, ValueError, IndexError, ZeroDivisionError) as err:
+                raise node_error(node, err, specs) from err
+        return self.cache[sig]
+
+
+_EVAL = _Eval()
+
+
+def node_error(node: Node, err: Exception, specs: Sequence[Any]) -> MXNetError:
+    opdef = registry.get(node.op)
+    slots = opdef.input_names(node.params) + opdef.aux_names(node.params)
+    inputs = ", ".join(
+        f"{src.name if src.is_variable else src.name + '_output'} ({slot}) "
+        f"{tuple(s.shape)} {np.dtype(s.dtype).name}"
+        for (src, _), slot, s in zip(node.inputs, slots, specs))
+    msg = str(err).split("\n")[0]
+    return MXNetError(f"Error in operator '{node.name}' ({node.op}): {msg}. "
+                      f"Inputs: {inputs}")
+
+
+def propagate(heads: Sequence[Entry], known_shapes: dict[str, Shape],
+              known_dtypes: dict[str, np.dtype] | None = None
+              ) -> tuple[dict[int, list[Shape | None]], dict[int, list[Any]], list[Node]]:
+    """Fill in every entry's shape and dtype that the given shapes determine.
+
+    Returns per-node lists of output shapes/dtypes (None where unknown) and the order.
+    """
+    order = topological_order(heads)
+    known_dtypes = known_dtypes or {}
+    shapes: dict[int, list[Shape | None]] = {}
+    dtypes: dict[int, list[Any]] = {}
+    for node in order:
+        if node.is_variable:
+            shapes[id(node)] = [known_shapes.get(node.name) or variable_shape_hint(node)]
+            dtypes[id(node)] = [known_dtypes.get(node.name) or variable_dtype_hint(node)]
+        else:
+            shapes[id(node)] = [None] * node.num_outputs
+            dtypes[id(node)] = [None] * node.num_outputs
+    for _ in range(_MAX_PASSES):
+        changed = False
+        for node in order:
+            if node.is_variable:
+                continue
+            opdef = registry.get(node.op)
+            in_shapes = [shapes[id(src)][i] for src, i in node.inputs]
+            in_dtypes = [dtypes[id(src)][i] for src, i in node.inputs]
+            if opdef.infer_inputs is not None and any(s is None for s in in_shapes):
+                filled = opdef.infer_inputs(node.params, list(in_shapes))
+                for (src, i), old, new in zip(node.inputs, in_shapes, filled):
+                    if old is None and new is not None:
+                        shapes[id(src)][i] = tuple(new)
+                        changed = True
+                in_shapes = [shapes[id(src)][i] for src, i in node.inputs]
+            # Every input of an op shares the dtype of its first known input, as MXNet's
+            # default type inference does.
+            first = next((d for d in in_dtypes if d is not None), None)
+            if first is not None:
+                for src, i in node.inputs:
+                    if dtypes[id(src)][i] is None:
+                        dtypes[id(src)][i] = first
+                        changed = True
+            if any(s is None for s in shapes[id(node)]) and all(
+                    s is not None for s in in_shapes):
+                specs = [jax.ShapeDtypeStruct(s, dtypes[id(src)][i] or np.float32)
+                         for (src, i), s in zip(node.inputs, in_shapes)]
+                n_in = len(opdef.input_names(node.params))
+                outs = _EVAL(node, specs, n_in)
+                if len(outs) != node.num_outputs:
+                    raise MXNetError(f"operator '{node.name}' ({node.op}) produced "
+                                     f"{len(outs)} outputs, expected {node.num_outputs}")
+                shapes[id(node)] = [tuple(o.shape) for o in outs]
+                if all(dtypes[id(src)][i] is not None for src, i in node.inputs) or \
+                        not node.inputs:
+                    dtypes[id(node)] = [np.dtype(o.dtype) for o in outs]
+                changed = True
+            elif all(d is None for d in dtypes[id(node)]) and first is not None \
+                    and opdef.infer_dtype is None and all(s is not None for s in in_shapes):
+                pass
+        if not changed:
+            break
+    return shapes, dtypes, order
+
+
+def _aux_ids(order: list[Node]) -> set[int]:
+    aux: set[int] = set()
+    for node in order:
+        if not node.is_variable:
+            n_in = len(registry.get(node.op).input_names(node.params))
+            aux.update(id(src) for src, _ in node.inputs[n_in:])
+    return aux
+
+
+def infer_shape(heads: Sequence[Entry], known: dict[str, Shape], partial: bool):
+    """(arg_shapes, out_shapes, aux_shapes) in list_arguments/outputs/aux order.
+
+    Without enough information MXNet returns (None, None, None); the partial form
+    returns what is known with `()` for unknown entries.
+    """
+    shapes, _, order = propagate(heads, known)
+    aux = _aux_ids(order)
+    args = [n for n in order if n.is_variable and id(n) not in aux]
+    auxs = [n for n in order if n.is_variable and id(n) in aux]
+    arg_shapes = [shapes[id(n)][0] for n in args]
+    aux_shapes = [shapes[id(n)][0] for n in auxs]
+    out_shapes = [shapes[id(n)][i] for n, i in heads]
+    if partial:
+        def fix(items: list[Shape | None]) -> list[Shape]:
+            return [s if s is not None else () for s in items]
+        return fix(arg_shapes), fix(out_shapes), fix(aux_shapes)
+    if any(s is None for s in arg_shapes + aux_shapes + out_shapes):
+        return None, None, None
+    return arg_shapes, out_shapes, aux_shapes
+
+
+def unknown_arguments(heads: Sequence[Entry], known: dict[str, Shape]) -> list[str]:
+    shapes, _, order = propagate(heads, known)
+    return [n.name for n in order if n.is_variable and shapes[id(n)][0] is None]
+
+
+def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
+    """(arg_types, out_types, aux_types) as numpy type objects, MXNet's order.
+
+    Types flow without shapes: an op's inputs share one dtype, and its outputs take
+    the op's own rule (Cast, argmax...) or that dtype.
+    """
+    order = topological_order(heads)
+    dtypes: dict[int, list[Any]] = {}
+    for node in order:
+        if node.is_variable:
+            dtypes[id(node)] = [known.get(node.name) or variable_dtype_hint(node)]
+        else:
+            dtypes[id(node)] = [None] * node.num_outputs
+    for _ in range(_MAX_PASSES):
+        changed = False
+        for node in order:
+            if node.is_variable:
+                continue
+            opdef = registry.get(node.op)
+            in_dtypes = [dtypes[id(src)][i] for src, i in node.inputs]
+            first = next((d for d in in_dtypes if d is not None), None)
+            if first is None and node.inputs:
+                continue
+            for src, i in node.inputs:
+                if dtypes[id(src)][i] is None:
+                    dtypes[id(src)][i] = first
+                    changed = True
+            if opdef.infer_dtype is not None:
+                out = opdef.infer_dtype(node.params, [first] * len(node.inputs))
+                outs = list(out) if isinstance(out, (list, tuple)) else [out]
+            else:
+                outs = [first] * node.num_outputs
+            if dtypes[id(node)] != outs:
+                dtypes[id(node)] = [np.dtype(o) if o is not None else None for o in outs]
+                changed = True
+        if not changed:
+            break
+    aux = _aux_ids(order)
+    args = [n for n in order if n.is_variable and id(n) not in aux]
+    auxs = [n for n in order if n.is_variable and id(n) in aux]
+
+    def as_type(d: Any) -> Any:
+        return None if d is None else np.dtype(d).type
+    arg_t = [as_type(dtypes[id(n)][0]) for n in args]
+    aux_t = [as_type(dtypes[id(n)][0]) for n in auxs]
+    out_t = [as_type(dtypes[id(n)][i]) for n, i in heads]
+    if any(t is None for t in arg_t + aux_t + out_t):
+        return None, None, None
+    return arg_t, out_t, aux_t

@@ -1,0 +1,393 @@
+"""The NDArray handle and its creation functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..base import Context, MXNetTypeError, MXNetValueError, current_context, dtype_np
+
+Shape = tuple[int, ...]
+
+
+def _to_jax(value: Any, dtype: Any = None) -> jax.Array:
+    if isinstance(value, NDArray):
+        value = value._data
+    arr = jnp.asarray(value, dtype=dtype)
+    return arr
+
+
+class NDArray:
+    """A mutable handle: `b[:] = a`, `a.copyto(b)` and `+=` rebind b's buffer in place.
+
+    `b = a` aliases (same object); `a.copy()` makes a new handle. The buffer itself
+    is an immutable jax.Array, so handles never share writes by accident.
+    """
+
+    __slots__ = ("_data", "_ctx", "__weakref__")
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: jax.Array, ctx: Context | None = None) -> None:
+        self._data = data
+        self._ctx = ctx or current_context()
+
+    # -- properties ----------------------------------------------------------------------
+    @property
+    def shape(self) -> Shape:
+        return tuple(self._data.shape)
+
+    @property
+    def dtype(self) -> type:
+        return np.dtype(self._data.dtype).type
+
+    @property
+    def size(self) -> int:
+        return int(self._data.size)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def context(self) -> Context:
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def stype(self) -> str:
+        return "default"
+
+    @property
+    def T(self) -> NDArray:
+        if self.ndim > 2:
+            raise MXNetValueError("Only 2D matrix is allowed to be transposed")
+        return NDArray(self._data.T, self._ctx)
+
+    @property
+    def handle(self) -> jax.Array:
+        return self._data
+
+    # -- conversion -------------------------------------------------------------------------
+    def asnumpy(self) -> np.ndarray:
+        return np.array(self._data)
+
+    def asscalar(self) -> Any:
+        if self.shape != (1,) and self.shape != ():
+            raise MXNetValueError("The current array is not a scalar")
+        return self.asnumpy().reshape(()).item() if False else self.asnumpy().reshape(())[()]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.asarray(self._data)
+        return out.astype(dtype) if dtype is not None else out
+
+    def astype(self, dtype: Any, copy: bool = True) -> NDArray:
+        dt = dtype_np(dtype)
+        if not copy and dt == np.dtype(self._data.dtype):
+            return self
+        return NDArray(self._data.astype(dt), self._ctx)
+
+    def copy(self) -> NDArray:
+        return NDArray(self._data, self._ctx)
+
+    def copyto(self, other: NDArray | Context) -> NDArray:
+        if isinstance(other, Context):
+            return NDArray(jax.device_put(self._data, other.jax_device()), other)
+        if not isinstance(other, NDArray):
+            raise MXNetTypeError(f"copyto does not support type {type(other).__name__}")
+        if other is self:
+            return other
+        if other.shape != self.shape:
+            raise MXNetValueError(f"copyto: shape mismatch, source {self.shape} vs "
+                                  f"target {other.shape}")
+        other._data = self._data.astype(other._data.dtype)
+        return other
+
+    def as_in_context(self, context: Context) -> NDArray:
+        if context == self._ctx:
+            return self
+        return self.copyto(context)
+
+    def wait_to_read(self) -> None:
+        self._data.block_until_ready()
+
+    def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if "shape" in kwargs:
+            shape = tuple(kwargs.pop("shape"))
+        from .op_functions import make
+        return make("Reshape", "reshape")(self, shape=shape, **kwargs)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(d) for d in self.shape)
+        return f"\n{self.asnumpy()}\n<NDArray {shape} @{self._ctx}>"
+
+    def __bool__(self) -> bool:
+        if self.size == 1:
+            return bool(self.asnumpy().reshape(()))
+        raise MXNetValueError("The truth value of an NDArray with multiple elements is "
+                              "ambiguous.")
+
+    def __float__(self) -> float:
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        return int(self.asscalar())
+
+    # -- indexing -------------------------------------------------------------------------
+    def _index(self, key: Any) -> Any:
+        if isinstance(key, NDArray):
+            return key._data.astype(jnp.int32)
+        if isinstance(key, tuple):
+            return tuple(self._index(k) for k in key)
+        return key
+
+    def __getitem__(self, key: Any) -> NDArray:
+        return NDArray(self._data[self._index(key)], self._ctx)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(value, NDArray):
+            value = value._data
+        if isinstance(key, slice) and key == slice(None):
+            # `b[:] = a` replaces the whole buffer, keeping b's shape and dtype.
+            src = jnp.asarray(value, dtype=self._data.dtype)
+            if src.shape != self.shape:
+                try:
+                    src = jnp.broadcast_to(src, self.shape)
+                except ValueError:
+                    raise MXNetValueError(f"cannot assign an array of shape {src.shape} to "
+                                          f"an NDArray of shape {self.shape}") from None
+            self._data = src
+            return
+        self._data = self._data.at[self._index(key)].set(
+            jnp.asarray(value, dtype=self._data.dtype))
+
+    # -- arithmetic -------------------------------------------------------------------------
+    def _binary(self, other: Any, op: str, scalar_op: str, reverse: bool = False) -> NDArray:
+        from .op_functions import make
+        if isinstance(other, NDArray):
+            lhs, rhs = (other, self) if reverse else (self, other)
+            if lhs.shape == rhs.shape:
+                return make(op, op)(lhs, rhs)
+            return make(f"broadcast_{_BROADCAST[op]}", op)(
+                *_broadcast_ranks(lhs, rhs))
+        if isinstance(other, (int, float, np.number, bool)):
+            return make(scalar_op, scalar_op)(self, scalar=float(other))
+        if isinstance(other, np.ndarray):
+            return self._binary(array(other, dtype=self.dtype), op, scalar_op, reverse)
+        return NotImplemented
+
+    def __add__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_add", "_plus_scalar")
+    def __radd__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_add", "_plus_scalar")
+    def __sub__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_sub", "_minus_scalar")
+    def __rsub__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_sub", "_rminus_scalar", True)
+    def __mul__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_mul", "_mul_scalar")
+    def __rmul__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_mul", "_mul_scalar")
+    def __truediv__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_div", "_div_scalar")
+    def __rtruediv__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_div", "_rdiv_scalar", True)
+    def __mod__(self, o: Any) -> NDArray: return self._binary(o, "_mod", "_mod_scalar")
+    def __rmod__(self, o: Any) -> NDArray: return self._binary(o, "_mod", "_rmod_scalar", True)
+    def __pow__(self, o: Any) -> NDArray: return self._binary(o, "_power", "_power_scalar")
+    def __rpow__(self, o: Any) -> NDArray: return self._binary(o, "_power", "_rpower_scalar", True)
+    def __eq__(self, o: Any) -> NDArray: return self._binary(o, "_equal", "_equal_scalar")  # type: ignore[override]
+    def __ne__(self, o: Any) -> NDArray: return self._binary(o, "_not_equal", "_not_equal_scalar")  # type: ignore[override]
+    def __gt__(self, o: Any) -> NDArray: return self._binary(o, "_greater", "_greater_scalar")
+    def __ge__(self, o: Any) -> NDArray: return self._binary(o, "_greater_equal", "_greater_equal_scalar")
+    def __lt__(self, o: Any) -> NDArray: return self._binary(o, "_lesser", "_lesser_scalar")
+    def __le__(self, o: Any) -> NDArray: return self._binary(o, "_lesser_equal", "_lesser_equal_scalar")
+    __div__ = __truediv__
+    __rdiv__ = __rtruediv__
+    __hash__ = object.__hash__
+
+    def __neg__(self) -> NDArray:
+        return self._binary(-1.0, "elemwise_mul", "_mul_scalar")
+
+    def __abs__(self) -> NDArray:
+        from .op_functions import make
+        return make("abs", "abs")(self)
+
+    def _inplace(self, result: NDArray) -> NDArray:
+        if result is NotImplemented:
+            return result
+        self._data = result._data.astype(self._data.dtype)
+        return self
+
+    def __iadd__(self, o: Any) -> NDArray: return self._inplace(self.__add__(o))
+    def __isub__(self, o: Any) -> NDArray: return self._inplace(self.__sub__(o))
+    def __imul__(self, o: Any) -> NDArray: return self._inplace(self.__mul__(o))
+    def __itruediv__(self, o: Any) -> NDArray: return self._inplace(self.__truediv__(o))
+    def __imod__(self, o: Any) -> NDArray: return self._inplace(self.__mod__(o))
+    def __ipow__(self, o: Any) -> NDArray: return self._inplace(self.__pow__(o))
+
+    # -- fluent methods -----------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        from ..symbol.symbol import _FLUENT
+        op_name = _FLUENT.get(name)
+        if op_name is None or name == "reshape":
+            raise AttributeError(f"'NDArray' object has no attribute {name!r}")
+        from .op_functions import make
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return make(op_name, name)(self, *args, **kwargs)
+        return method
+
+
+_BROADCAST = {"elemwise_add": "add", "elemwise_sub": "sub", "elemwise_mul": "mul",
+              "elemwise_div": "div", "_mod": "mod", "_power": "power", "_equal": "equal",
+              "_not_equal": "not_equal", "_greater": "greater",
+              "_greater_equal": "greater_equal", "_lesser": "lesser",
+              "_lesser_equal": "lesser_equal", "_maximum": "maximum", "_minimum": "minimum"}
+
+
+def _broadcast_ranks(lhs: NDArray, rhs: NDArray) -> tuple[NDArray, NDArray]:
+    """numpy-style rank alignment, which MXNet's NDArray operators also do."""
+    if lhs.ndim == rhs.ndim:
+        return lhs, rhs
+    if lhs.ndim < rhs.ndim:
+        return NDArray(lhs._data.reshape((1,) * (rhs.ndim - lhs.ndim) + lhs.shape),
+                       lhs._ctx), rhs
+    return lhs, NDArray(rhs._data.reshape((1,) * (lhs.ndim - rhs.ndim) + rhs.shape),
+                        rhs._ctx)
+
+
+def _place(data: jax.Array, ctx: Context | None) -> NDArray:
+    ctx = ctx or current_context()
+    if ctx.device_type == "gpu":
+        data = jax.device_put(data, ctx.jax_device())
+    return NDArray(data, ctx)
+
+
+def _shape(shape: int | Sequence[int]) -> Shape:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An NDArray copied from any array-like; float32 unless `dtype` or an NDArray says."""
+    if isinstance(source_array, NDArray):
+        dt = dtype_np(dtype) if dtype is not None else source_array._data.dtype
+        return _place(source_array._data.astype(dt), ctx or source_array.context)
+    if dtype is None:
+        src = np.asarray(source_array)
+        dtype = src.dtype if isinstance(source_array, np.ndarray) else np.float32
+    return _place(jnp.asarray(np.asarray(source_array, dtype=dtype_np(dtype))), ctx)
+
+
+def empty(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32") -> NDArray:
+    return zeros(shape, ctx, dtype)
+
+
+def zeros(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32",
+          **kwargs: Any) -> NDArray:
+    return _place(jnp.zeros(_shape(shape), dtype_np(dtype or "float32")), ctx)
+
+
+def ones(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32",
+         **kwargs: Any) -> NDArray:
+    return _place(jnp.ones(_shape(shape), dtype_np(dtype or "float32")), ctx)
+
+
+def full(shape: int | Sequence[int], val: float, ctx: Context | None = None,
+         dtype: Any = "float32", out: NDArray | None = None) -> NDArray:
+    result = _place(jnp.full(_shape(shape), val, dtype_np(dtype or "float32")), ctx)
+    if out is not None:
+        out[:] = result
+        return out
+    return result
+
+
+def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
+           infer_range: bool = False, ctx: Context | None = None,
+           dtype: Any = "float32") -> NDArray:
+    values = np.arange(start, stop, step, dtype=dtype_np(dtype))
+    if repeat > 1:
+        values = np.repeat(values, repeat)
+    return _place(jnp.asarray(values), ctx)
+
+
+def concat(*arrays: NDArray, dim: int = 1, **kwargs: Any) -> NDArray:
+    from .op_functions import make
+    return make("Concat", "concat")(*arrays, dim=dim, **kwargs)
+
+
+def maximum(lhs: Any, rhs: Any) -> Any:
+    return _minmax(lhs, rhs, "maximum")
+
+
+def minimum(lhs: Any, rhs: Any) -> Any:
+    return _minmax(lhs, rhs, "minimum")
+
+
+def _minmax(lhs: Any, rhs: Any, which: str) -> Any:
+    from .op_functions import make
+    if isinstance(lhs, NDArray) and isinstance(rhs, NDArray):
+        if lhs.shape == rhs.shape:
+            return make(f"_{which}", which)(lhs, rhs)
+        return make(f"broadcast_{which}", which)(*_broadcast_ranks(lhs, rhs))
+    if isinstance(lhs, NDArray):
+        return make(f"_{which}_scalar", which)(lhs, scalar=float(rhs))
+    if isinstance(rhs, NDArray):
+        return make(f"_{which}_scalar", which)(rhs, scalar=float(lhs))
+    return max(lhs, rhs) if which == "maximum" else min(lhs, rhs)
+
+
+def moveaxis(tensor: NDArray, source: int, destination: int) -> NDArray:
+    return NDArray(jnp.moveaxis(tensor._data, source, destination), tensor.context)
+
+
+def waitall() -> None:
+    """Block until all pending computation is done (JAX dispatch is asynchronous)."""
+    (jax.effects_barrier if hasattr(jax, "effects_barrier") else lambda: None)()
+
+
+def save(fname: str, data: NDArray | Sequence[NDArray] | dict[str, NDArray]) -> None:
+    """Write arrays in MXNet's binary format (`.params`, `mean.bin`)."""
+    from ..formats import params
+    params.save_arrays(fname, _to_numpy_container(data))
+
+
+def load(fname: str) -> list[NDArray] | dict[str, NDArray]:
+    from ..formats import params
+    return _from_numpy_container(params.load_arrays(fname))
+
+
+def load_frombuffer(buf: bytes) -> list[NDArray] | dict[str, NDArray]:
+    from ..formats import params
+    return _from_numpy_container(params.loads_arrays(bytes(buf)))
+
+
+def _to_numpy_container(data: Any) -> Any:
+    if isinstance(data, NDArray):
+        return [data.asnumpy()]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if not isinstance(value, NDArray):
+                raise MXNetTypeError(f"save: value for {key!r} must be an NDArray, got "
+                                     f"{type(value).__name__}")
+        return {str(k): v.asnumpy() for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        for value in data:
+            if not isinstance(value, NDArray):
+                raise MXNetTypeError(f"save: items must be NDArrays, got "
+                                     f"{type(value).__name__}")
+        return [v.asnumpy() for v in data]
+    raise MXNetTypeError(f"save: data needs to be an NDArray, a list or a dict of "
+                         f"NDArrays, got {type(data).__name__}")
+
+
+def _from_numpy_container(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: NDArray(jnp.asarray(v)) for k, v in data.items()}
+    return [NDArray(jnp.asarray(v)) for v in data]

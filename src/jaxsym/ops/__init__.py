@@ -1,0 +1,8 @@
+"""Operator registry and definitions.
+
+An op sees jax arrays and parsed parameters only, never Symbol, Executor or NDArray.
+Importing this package registers every op family.
+"""
+
+from . import registry as registry  # noqa: F401  (re-export)
+from . import elemwise, nn, output, reduce, shape  # noqa: F401  (registration side effect)

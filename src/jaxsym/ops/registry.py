@@ -1,0 +1,268 @@
+"""The op registry: one declarative `register(...)` per MXNet operator.
+
+The one OpDef serves `mx.sym.X`, `mx.nd.X`, JSON loading, shape/type inference,
+lowering and the generated docstrings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base import MXNetValueError
+from . import attrs as A
+
+Shape = tuple[int, ...]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "required"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One op parameter: how to parse it, its default, and a one-line doc."""
+
+    parse: A.Parser
+    default: Any = REQUIRED
+    doc: str = ""
+
+    def describe(self, name: str) -> str:
+        kind = A.type_name(self.parse)
+        if self.default is REQUIRED:
+            return f"{name} ({kind}, required)"
+        return f"{name} ({kind}, default {self.default!r})"
+
+
+class Params:
+    """Parsed parameters of one node: immutable, hashable, attribute access."""
+
+    __slots__ = ("_items", "_hash")
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        object.__setattr__(self, "_items", dict(items))
+        object.__setattr__(self, "_hash", None)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Params are immutable")
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._items)
+
+    def _key(self) -> tuple:
+        return tuple(sorted(self._items.items()))
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(self._key()))
+        return self._hash  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Params) and self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return "Params(" + ", ".join(f"{k}={v!r}" for k, v in self._items.items()) + ")"
+
+
+NameList = Sequence[str] | Callable[[Params], Sequence[str]]
+
+
+@dataclass
+class OpDef:
+    """Everything about one MXNet operator.
+
+    forward: with `stateful=False`, `forward(p, *inputs) -> Array | tuple[Array, ...]`.
+        With `stateful=True`, `forward(p, inputs, aux, is_train, key) ->
+        (outputs, new_aux)`, for ops that read the train flag, draw random numbers or
+        update aux states.
+    inputs: input names, or a function of the params (FullyConnected drops `bias`
+        when `no_bias`). With `variadic`, the names are `arg0, arg1, ...` and the
+        param `variadic` holds their count.
+    infer_inputs: fills in unknown input/aux shapes (learnable weights) from known
+        ones: `(p, shapes) -> shapes`, shapes being inputs then aux, None if unknown.
+    random: the op draws random numbers from the key it is given (Dropout).
+    loss: an output layer whose backward ignores the head gradient (SoftmaxOutput).
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    params: dict[str, Param] = field(default_factory=dict)
+    inputs: NameList = ("data",)
+    aux: NameList = ()
+    num_outputs: int | Callable[[Params], int] = 1
+    output_names: Callable[[Params], Sequence[str]] | None = None
+    variadic: str | None = None
+    infer_inputs: Callable[[Params, list[Shape | None]], list[Shape | None]] | None = None
+    infer_dtype: Callable[[Params, list[Any]], Any] | None = None
+    stateful: bool = False
+    random: bool = False
+    loss: bool = False
+    aliases: tuple[str, ...] = ()
+    doc: str = ""
+
+    # -- parameters -------------------------------------------------------------
+    def parse_params(self, given: dict[str, Any], where: str) -> Params:
+        """Parse user values or JSON strings; unknown or bad values name the node."""
+        parsed: dict[str, Any] = {}
+        for key, value in given.items():
+            spec = self.params.get(key)
+            if spec is None:
+                valid = ", ".join(p.describe(n) for n, p in self.params.items()) or "none"
+                raise MXNetValueError(
+                    f"{self.name} {where}: unknown parameter {key!r}; valid: {valid}")
+            try:
+                parsed[key] = spec.parse(value)
+            except ValueError as err:
+                raise MXNetValueError(
+                    f"{self.name} {where}: invalid value for parameter {key!r}: {err}. "
+                    f"Expected {spec.describe(key)}") from None
+        for key, spec in self.params.items():
+            if key not in parsed:
+                if spec.default is REQUIRED:
+                    raise MXNetValueError(
+                        f"{self.name} {where}: required parameter {key!r} is missing "
+                        f"({spec.describe(key)})")
+                parsed[key] = spec.default
+        return Params(parsed)
+
+    # -- structure --------------------------------------------------------------
+    def input_names(self, p: Params) -> list[str]:
+        if self.variadic:
+            return [f"arg{i}" for i in range(getattr(p, self.variadic))]
+        names = self.inputs(p) if callable(self.inputs) else self.inputs
+        return list(names)
+
+    def aux_names(self, p: Params) -> list[str]:
+        names = self.aux(p) if callable(self.aux) else self.aux
+        return list(names)
+
+    def n_outputs(self, p: Params) -> int:
+        return self.num_outputs(p) if callable(self.num_outputs) else self.num_outputs
+
+    def list_output_names(self, p: Params) -> list[str]:
+        if self.output_names is not None:
+            return list(self.output_names(p))
+        n = self.n_outputs(p)
+        return ["output"] if n == 1 else [f"output{i}" for i in range(n)]
+
+    # -- evaluation -------------------------------------------------------------
+    def apply(self, p: Params, inputs: Sequence[Any], aux: Sequence[Any],
+              is_train: bool, key: Any) -> tuple[list[Any], list[Any]]:
+        """Run the op: returns (outputs, new aux values)."""
+        if self.stateful:
+            outs, new_aux = self.forward(p, list(inputs), list(aux), is_train, key)
+            return list(outs), list(new_aux)
+        out = self.forward(p, *inputs)
+        return (list(out) if isinstance(out, (tuple, list)) else [out]), list(aux)
+
+    def signature_doc(self) -> str:
+        lines = [self.doc or self.name, "", "Parameters", "----------"]
+        lines += [f"{n} : {p.describe(n)}  {p.doc}".rstrip() for n, p in self.params.items()]
+        return "\n".join(lines)
+
+
+_OPS: dict[str, OpDef] = {}  # every name and alias -> OpDef
+_CANONICAL: dict[str, OpDef] = {}
+
+
+def register(name: str, forward: Callable[..., Any], **kwargs: Any) -> OpDef:
+    """Declare an op. See OpDef for the fields."""
+    opdef = OpDef(name=name, forward=forward, **kwargs)
+    for alias in (name, *opdef.aliases):
+        if alias in _OPS:
+            raise RuntimeError(f"op {alias!r} registered twice")
+        _OPS[alias] = opdef
+    _CANONICAL[name] = opdef
+    return opdef
+
+
+def get(name: str) -> OpDef:
+    try:
+        return _OPS[name]
+    except KeyError:
+        raise MXNetValueError(f"unknown operator {name!r}") from None
+
+
+def exists(name: str) -> bool:
+    return name in _OPS
+
+
+def all_names() -> list[str]:
+    """Every public op name and alias, sorted."""
+    return sorted(_OPS)
+
+
+# -- helpers shared by op families ----------------------------------------------
+def same_shape_inputs(p: Params, shapes: list[Shape | None]) -> list[Shape | None]:
+    """Elementwise ops: every input takes the shape of any known input."""
+    known = next((s for s in shapes if s is not None), None)
+    return [s if s is not None else known for s in shapes]
+
+
+PARAM_INT = A.parse_int
+PARAM_FLOAT = A.parse_float
+PARAM_BOOL = A.parse_bool
+
+
+# -- calling an op from Python (shared by mx.sym.X and mx.nd.X) -----------------------
+def split_call(opdef: OpDef, args: Sequence[Any], kwargs: dict[str, Any],
+               is_operand: Callable[[Any], bool], where: str
+               ) -> tuple[dict[str, Any], dict[str, Any], Params]:
+    """Sort a call's arguments into operands (by input/aux name) and parameters.
+
+    Returns (operands by slot name, raw parameter values as given, parsed params).
+    Positional operands fill the input slots in order; a variadic op (Concat) takes
+    them all and gets `num_args` from their count.
+    """
+    operands: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if is_operand(value):
+            operands[key] = value
+        elif value is not None or key in opdef.params:
+            raw[key] = value
+    raw = {k: v for k, v in raw.items() if v is not None}
+    positional = list(args)
+    for value in positional:
+        if not is_operand(value):
+            raise MXNetValueError(
+                f"{opdef.name} {where}: positional arguments must be operands, got "
+                f"{type(value).__name__} {value!r}; pass parameters by keyword")
+    if opdef.variadic:
+        if opdef.variadic not in raw:
+            raw[opdef.variadic] = len(positional) + len(operands)
+        params = opdef.parse_params(raw, where)
+        slots = opdef.input_names(params)
+        named = dict(zip(slots, positional))
+        named.update(operands)
+        if len(positional) + len(operands) != len(slots):
+            raise MXNetValueError(
+                f"{opdef.name} {where}: {opdef.variadic}={len(slots)} but "
+                f"{len(positional) + len(operands)} inputs were given")
+        return named, raw, params
+    params = opdef.parse_params(raw, where)
+    slots = opdef.input_names(params) + opdef.aux_names(params)
+    if len(positional) > len(slots):
+        raise MXNetValueError(
+            f"{opdef.name} {where}: takes at most {len(slots)} inputs {slots}, "
+            f"got {len(positional)} positional")
+    named = dict(zip(slots, positional))
+    for key, value in operands.items():
+        if key not in slots:
+            raise MXNetValueError(
+                f"{opdef.name} {where}: unknown input {key!r}; inputs are {slots}")
+        if key in named:
+            raise MXNetValueError(f"{opdef.name} {where}: input {key!r} given twice")
+        named[key] = value
+    return named, raw, params
