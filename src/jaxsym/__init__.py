@@ -1,4 +1,7 @@
-"""jaxsym: Apache MXNet 1.x's symbolic API on JAX. Use as `import jaxsym as mx`."""
+"""jaxsym: Apache MXNet 1.x's symbolic API on JAX. Use as `import jaxsym as mx`.
+
+This module is the `mx` facade: it re-exports the public modules and holds no logic.
+"""
 
 from __future__ import annotations
 
@@ -16,5 +19,16 @@ from . import ndarray as nd
 from . import symbol as symbol
 from . import symbol as sym
 from . import random as random
+from . import io as io
+from .train import callback as callback
+from .train import initializer as initializer
+from .train import initializer as init
+from .train import lr_scheduler as lr_scheduler
+from .train import metric as metric
+from .train import model as model
+from .train import module as mod
+from .train import module as module
+from .train import optimizer as optimizer
+from .train import optimizer as opt
 
 __version__ = "0.1.0"

@@ -92,7 +92,9 @@ class NDArray:
         return NDArray(self._data.astype(dt), self._ctx)
 
     def copy(self) -> NDArray:
-        return NDArray(self._data, self._ctx)
+        # A real buffer copy: training steps donate parameter buffers, so a copy that
+        # shared one would be invalidated by the next step.
+        return NDArray(jnp.array(self._data, copy=True), self._ctx)
 
     def copyto(self, other: NDArray | Context) -> NDArray:
         if isinstance(other, Context):
@@ -157,11 +159,13 @@ class NDArray:
         return NDArray(self._data[self._index(key)], self._ctx)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if isinstance(value, NDArray):
+        shared = isinstance(value, NDArray)
+        if shared:
             value = value._data
         if isinstance(key, slice) and key == slice(None):
-            # `b[:] = a` replaces the whole buffer, keeping b's shape and dtype.
-            src = jnp.asarray(value, dtype=self._data.dtype)
+            # `b[:] = a` replaces the whole buffer, keeping b's shape and dtype. It copies
+            # a's buffer: training steps donate buffers, so sharing one is unsafe.
+            src = jnp.array(value, dtype=self._data.dtype, copy=shared)
             if src.shape != self.shape:
                 try:
                     src = jnp.broadcast_to(src, self.shape)

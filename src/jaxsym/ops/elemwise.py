@@ -1,4 +1,15 @@
-"""Elementwise and broadcast arithmetic, their scalar forms, and unary math."""
+"""Elementwise and broadcast arithmetic, their scalar forms, clip, add_n and unary math.
+
+Conventions reproduced from MXNet 1.9.1:
+- a binary op's output has the operands' dtype (comparisons give 0/1, not bool), and
+  mixed dtypes are an error; integer division truncates;
+- integer inputs to float math (sqrt, exp, sigmoid...) are computed in float and
+  truncated back to the input's integer dtype;
+- a scalar operand is first converted to the array's dtype, so `int32 * 2.5` is `* 2`;
+- gradients are MXNet's closed forms where they differ from JAX's: maximum/minimum
+  ties go to the left operand, relu and abs have slope 0 at 0, clip passes the gradient
+  at its bounds, and power, hypot and mod use the textbook partials (nan at 0**0).
+"""
 
 from __future__ import annotations
 
@@ -6,62 +17,85 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from . import attrs as A
-from .registry import Param, Params, register, same_shape_inputs
+from .registry import REQUIRED, Param, Params, register, same_shape_inputs
 
 Array = jax.Array
+Binary = Callable[[Array, Array], Array]
+Unary = Callable[[Array], Array]
 
 
-def _same_shape(name: str, fn: Callable[[Array, Array], Array]):
-    def forward(p: Params, lhs: Array, rhs: Array) -> Array:
-        if lhs.shape != rhs.shape:
-            raise ValueError(f"{name} needs inputs of equal shape, got lhs {lhs.shape} "
-                             f"and rhs {rhs.shape} (use broadcast_* to broadcast)")
-        return fn(lhs, rhs)
-    return forward
+def is_integer(x: Array) -> bool:
+    return bool(jnp.issubdtype(x.dtype, jnp.integer))
 
 
-def _broadcast(name: str, fn: Callable[[Array, Array], Array]):
-    def forward(p: Params, lhs: Array, rhs: Array) -> Array:
-        # MXNet broadcasts only between equal ranks (size-1 axes); reject the rest.
-        if lhs.ndim != rhs.ndim or any(
-                a != b and a != 1 and b != 1 for a, b in zip(lhs.shape, rhs.shape)):
-            raise ValueError(f"{name}: operands could not be broadcast together with "
-                             f"shapes {lhs.shape} {rhs.shape}")
-        return fn(lhs, rhs)
-    return forward
+def with_partials(fn: Binary, partials: Callable[[Array, Array, Array], tuple[Array, Array]]
+                  ) -> Binary:
+    """`fn` whose backward is MXNet's: partials(a, b, out) -> (d out/d a, d out/d b)."""
+    op = jax.custom_vjp(fn)
+
+    def fwd(a: Array, b: Array) -> tuple[Array, tuple[Array, Array, Array]]:
+        out = fn(a, b)
+        return out, (a, b, out)
+
+    def bwd(res: tuple[Array, Array, Array], g: Array) -> tuple[Array, Array]:
+        da, db = partials(*res)
+        return g * da, g * db
+
+    op.defvjp(fwd, bwd)
+    return op
 
 
-def _as_input_dtype(fn: Callable[[Array, Array], Array]) -> Callable[[Array, Array], Array]:
-    """MXNet's comparisons return 0/1 in the input dtype, not bool."""
-    return lambda a, b: fn(a, b).astype(a.dtype)
+def _mod_value(a: Array, b: Array) -> Array:
+    # MXNet's mod takes the divisor's sign (as Python's %) and gives 0 for x % 0.
+    zero = b == 0
+    return jnp.where(zero, jnp.zeros_like(a), jnp.mod(a, jnp.where(zero, jnp.ones_like(b), b)))
 
 
-def _mod(a: Array, b: Array) -> Array:
-    # MXNet's mod follows the sign of the divisor, like Python and jnp.mod.
-    return jnp.mod(a, b)
-
-
-def _round_half_away(x: Array) -> Array:
-    return jnp.sign(x) * jnp.floor(jnp.abs(x) + 0.5)
-
-
-BINARY: dict[str, Callable[[Array, Array], Array]] = {
-    "add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply, "div": jnp.divide,
-    "mod": _mod, "power": jnp.power, "maximum": jnp.maximum, "minimum": jnp.minimum,
-    "hypot": jnp.hypot,
-    "equal": _as_input_dtype(jnp.equal), "not_equal": _as_input_dtype(jnp.not_equal),
-    "greater": _as_input_dtype(jnp.greater),
-    "greater_equal": _as_input_dtype(jnp.greater_equal),
-    "lesser": _as_input_dtype(jnp.less), "lesser_equal": _as_input_dtype(jnp.less_equal),
-    "logical_and": _as_input_dtype(jnp.logical_and),
-    "logical_or": _as_input_dtype(jnp.logical_or),
-    "logical_xor": _as_input_dtype(jnp.logical_xor),
+BINARY: dict[str, Binary] = {
+    "add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply,
+    "div": lax.div,  # true division for floats, truncation for integers, as MXNet
+    "mod": with_partials(_mod_value, lambda a, b, out: (jnp.ones_like(a), -jnp.floor(a / b))),
+    "power": with_partials(jnp.power,
+                           lambda a, b, out: (b * jnp.power(a, b - 1), out * jnp.log(a))),
+    "hypot": with_partials(jnp.hypot, lambda a, b, out: (a / out, b / out)),
+    # `where` sends the gradient of a tie to the left operand only, as MXNet does.
+    "maximum": lambda a, b: jnp.where(a >= b, a, b),
+    "minimum": lambda a, b: jnp.where(a <= b, a, b),
+    "equal": jnp.equal, "not_equal": jnp.not_equal, "greater": jnp.greater,
+    "greater_equal": jnp.greater_equal, "lesser": jnp.less, "lesser_equal": jnp.less_equal,
+    "logical_and": jnp.logical_and, "logical_or": jnp.logical_or,
+    "logical_xor": jnp.logical_xor,
 }
 
-# Same-shape binary ops: canonical name -> (BINARY key, aliases).
+
+def _binary(name: str, fn: Binary, broadcast: bool) -> Callable[..., Array]:
+    def forward(p: Params, lhs: Array, rhs: Array) -> Array:
+        if lhs.dtype != rhs.dtype:
+            raise TypeError(f"{name}: operands must have the same dtype, got lhs {lhs.dtype} "
+                            f"and rhs {rhs.dtype}")
+        if broadcast:
+            # numpy's rule (right-aligned, size-1 axes stretch); a 0-d operand is an
+            # unknown shape to MXNet and fails.
+            try:
+                if lhs.ndim == 0 or rhs.ndim == 0:
+                    raise ValueError
+                shape = jnp.broadcast_shapes(lhs.shape, rhs.shape)
+            except ValueError:
+                raise ValueError(f"{name}: operands could not be broadcast together with "
+                                 f"shapes {lhs.shape} {rhs.shape}") from None
+            lhs, rhs = jnp.broadcast_to(lhs, shape), jnp.broadcast_to(rhs, shape)
+        elif lhs.shape != rhs.shape:
+            raise ValueError(f"{name} needs inputs of equal shape, got lhs {lhs.shape} and "
+                             f"rhs {rhs.shape} (use broadcast_* to broadcast)")
+        return fn(lhs, rhs).astype(lhs.dtype)
+    return forward
+
+
+# Same-shape binary ops: MXNet name -> (BINARY key, aliases).
 ELEMWISE = {
     "elemwise_add": ("add", ("_plus", "_Plus", "_add")),
     "elemwise_sub": ("sub", ("_minus", "_Minus", "_sub")),
@@ -84,89 +118,130 @@ ELEMWISE = {
 }
 
 for _name, (_key, _aliases) in ELEMWISE.items():
-    register(_name, _same_shape(_name, BINARY[_key]), inputs=("lhs", "rhs"),
+    register(_name, _binary(_name, BINARY[_key], broadcast=False), inputs=("lhs", "rhs"),
              aliases=_aliases, infer_inputs=same_shape_inputs,
              doc=f"Elementwise {_key} of two arrays of the same shape.")
 
 BROADCAST_ALIASES = {"add": ("broadcast_plus",), "sub": ("broadcast_minus",)}
 for _key, _fn in BINARY.items():
     _name = f"broadcast_{_key}"
-    register(_name, _broadcast(_name, _fn), inputs=("lhs", "rhs"),
+    register(_name, _binary(_name, _fn, broadcast=True), inputs=("lhs", "rhs"),
              aliases=BROADCAST_ALIASES.get(_key, ()),
-             doc=f"Broadcast {_key}: size-1 axes stretch to match the other operand.")
+             doc=f"Broadcast {_key}: shapes align on the right and size-1 axes stretch.")
 
 
-# Scalar forms: canonical name -> (function of (array, scalar), aliases).
-def _scalar_op(fn: Callable[[Array, Array], Array]):
+# -- scalar forms ---------------------------------------------------------------------------
+def as_dtype(value: float, dtype: np.dtype) -> np.ndarray:
+    """A Python number in an array's dtype; integers truncate toward zero, as C++ casts."""
+    dtype = np.dtype(dtype)
+    if np.issubdtype(dtype, np.integer):
+        return np.asarray(int(value)).astype(dtype)
+    return np.asarray(value, dtype=dtype)
+
+
+def _scalar_op(fn: Binary, reverse: bool) -> Callable[..., Array]:
     def forward(p: Params, data: Array) -> Array:
-        return fn(data, jnp.asarray(p.scalar, dtype=data.dtype))
+        scalar = jnp.asarray(as_dtype(p.scalar, data.dtype))
+        return (fn(scalar, data) if reverse else fn(data, scalar)).astype(data.dtype)
     return forward
 
 
+# MXNet name -> (BINARY key, whether the scalar is the left operand, CamelCase alias).
 SCALAR = {
-    "_plus_scalar": (jnp.add, ("_PlusScalar",)),
-    "_minus_scalar": (jnp.subtract, ("_MinusScalar",)),
-    "_rminus_scalar": (lambda x, s: s - x, ("_RMinusScalar",)),
-    "_mul_scalar": (jnp.multiply, ("_MulScalar",)),
-    "_div_scalar": (jnp.divide, ("_DivScalar",)),
-    "_rdiv_scalar": (lambda x, s: s / x, ("_RDivScalar",)),
-    "_mod_scalar": (_mod, ("_ModScalar",)),
-    "_rmod_scalar": (lambda x, s: _mod(s, x), ("_RModScalar",)),
-    "_power_scalar": (jnp.power, ("_PowerScalar",)),
-    "_rpower_scalar": (lambda x, s: jnp.power(s, x), ("_RPowerScalar",)),
-    "_maximum_scalar": (jnp.maximum, ("_MaximumScalar",)),
-    "_minimum_scalar": (jnp.minimum, ("_MinimumScalar",)),
-    "_hypot_scalar": (jnp.hypot, ("_HypotScalar",)),
-    "_equal_scalar": (BINARY["equal"], ("_EqualScalar",)),
-    "_not_equal_scalar": (BINARY["not_equal"], ("_NotEqualScalar",)),
-    "_greater_scalar": (BINARY["greater"], ("_GreaterScalar",)),
-    "_greater_equal_scalar": (BINARY["greater_equal"], ("_GreaterEqualScalar",)),
-    "_lesser_scalar": (BINARY["lesser"], ("_LesserScalar",)),
-    "_lesser_equal_scalar": (BINARY["lesser_equal"], ("_LesserEqualScalar",)),
-    "_logical_and_scalar": (BINARY["logical_and"], ("_LogicalAndScalar",)),
-    "_logical_or_scalar": (BINARY["logical_or"], ("_LogicalOrScalar",)),
-    "_logical_xor_scalar": (BINARY["logical_xor"], ("_LogicalXorScalar",)),
+    "_plus_scalar": ("add", False, "_PlusScalar"),
+    "_minus_scalar": ("sub", False, "_MinusScalar"),
+    "_rminus_scalar": ("sub", True, "_RMinusScalar"),
+    "_mul_scalar": ("mul", False, "_MulScalar"),
+    "_div_scalar": ("div", False, "_DivScalar"),
+    "_rdiv_scalar": ("div", True, "_RDivScalar"),
+    "_mod_scalar": ("mod", False, "_ModScalar"),
+    "_rmod_scalar": ("mod", True, "_RModScalar"),
+    "_power_scalar": ("power", False, "_PowerScalar"),
+    "_rpower_scalar": ("power", True, "_RPowerScalar"),
+    "_maximum_scalar": ("maximum", False, "_MaximumScalar"),
+    "_minimum_scalar": ("minimum", False, "_MinimumScalar"),
+    "_hypot_scalar": ("hypot", False, "_HypotScalar"),
+    "_equal_scalar": ("equal", False, "_EqualScalar"),
+    "_not_equal_scalar": ("not_equal", False, "_NotEqualScalar"),
+    "_greater_scalar": ("greater", False, "_GreaterScalar"),
+    "_greater_equal_scalar": ("greater_equal", False, "_GreaterEqualScalar"),
+    "_lesser_scalar": ("lesser", False, "_LesserScalar"),
+    "_lesser_equal_scalar": ("lesser_equal", False, "_LesserEqualScalar"),
+    "_logical_and_scalar": ("logical_and", False, "_LogicalAndScalar"),
+    "_logical_or_scalar": ("logical_or", False, "_LogicalOrScalar"),
+    "_logical_xor_scalar": ("logical_xor", False, "_LogicalXorScalar"),
 }
 _SCALAR_PARAMS = {"scalar": Param(A.parse_float, 1.0, "scalar operand"),
                   "is_int": Param(A.parse_bool, True, "whether the scalar is an integer")}
-for _name, (_fn, _aliases) in SCALAR.items():
-    register(_name, _scalar_op(_fn), params=_SCALAR_PARAMS, aliases=_aliases,
-             doc=f"{_name[1:]}: elementwise with a scalar.")
+for _name, (_key, _reverse, _alias) in SCALAR.items():
+    register(_name, _scalar_op(BINARY[_key], _reverse), params=_SCALAR_PARAMS,
+             aliases=(_alias,), doc=f"Elementwise {_key} with a scalar.")
 
 
-def _relu(x: Array) -> Array:
-    return jnp.maximum(x, jnp.zeros_like(x))
+def _clip(p: Params, data: Array) -> Array:
+    lo = jnp.asarray(as_dtype(p.a_min, data.dtype))
+    hi = jnp.asarray(as_dtype(p.a_max, data.dtype))
+    # MXNet tests a_max first (so a_min > a_max is not an error) and passes the
+    # gradient wherever a_min <= x <= a_max, bounds included.
+    return jnp.where(data > hi, hi, jnp.where(data < lo, lo, data))
 
 
-def _rsqrt(x: Array) -> Array:
-    return lax.rsqrt(x)
+register("clip", _clip,
+         params={"a_min": Param(A.parse_float, REQUIRED, "minimum value"),
+                 "a_max": Param(A.parse_float, REQUIRED, "maximum value")},
+         doc="Clip values to [a_min, a_max].")
 
 
-UNARY: dict[str, tuple[Callable[[Array], Array], tuple[str, ...]]] = {
-    "exp": (jnp.exp, ()), "log": (jnp.log, ()), "log2": (jnp.log2, ()),
-    "log10": (jnp.log10, ()), "log1p": (jnp.log1p, ()), "expm1": (jnp.expm1, ()),
-    "sqrt": (jnp.sqrt, ()), "rsqrt": (_rsqrt, ()), "cbrt": (jnp.cbrt, ()),
-    "rcbrt": (lambda x: 1.0 / jnp.cbrt(x), ()),
-    "square": (jnp.square, ()), "reciprocal": (jnp.reciprocal, ()),
-    "abs": (jnp.abs, ()), "sign": (jnp.sign, ()),
-    "sin": (jnp.sin, ()), "cos": (jnp.cos, ()), "tan": (jnp.tan, ()),
-    "arcsin": (jnp.arcsin, ()), "arccos": (jnp.arccos, ()), "arctan": (jnp.arctan, ()),
-    "sinh": (jnp.sinh, ()), "cosh": (jnp.cosh, ()), "tanh": (jnp.tanh, ()),
-    "arcsinh": (jnp.arcsinh, ()), "arccosh": (jnp.arccosh, ()),
-    "arctanh": (jnp.arctanh, ()),
-    "degrees": (jnp.degrees, ()), "radians": (jnp.radians, ()),
-    "sigmoid": (jax.nn.sigmoid, ()), "relu": (_relu, ()),
-    "softsign": (lambda x: x / (1 + jnp.abs(x)), ()),
-    "erf": (jax.scipy.special.erf, ()), "erfinv": (jax.scipy.special.erfinv, ()),
-    "gamma": (lambda x: jnp.exp(jax.scipy.special.gammaln(x)) * jnp.sign(
-        jax.scipy.special.gamma(x)), ()),
-    "gammaln": (jax.scipy.special.gammaln, ()),
-    "floor": (jnp.floor, ()), "ceil": (jnp.ceil, ()), "trunc": (jnp.trunc, ()),
-    "fix": (jnp.trunc, ()), "rint": (jnp.rint, ()), "round": (_round_half_away, ()),
-    "negative": (jnp.negative, ()),
-    "logical_not": (lambda x: jnp.logical_not(x).astype(x.dtype), ()),
-    "_copy": (lambda x: x, ("identity",)),
+# add_n / ElementWiseSum is registered in shape.py (owned by the shape-ops family).
+
+
+# -- unary math -------------------------------------------------------------------------------
+def _round_half_away(x: Array) -> Array:
+    # C's round(); floor(|x| + 0.5) would round 0.49999997 up in float32.
+    t = jnp.trunc(x)
+    return jnp.where(jnp.abs(x - t) >= 0.5, t + jnp.sign(x), t)
+
+
+def _rint(x: Array) -> Array:
+    # MXNet's rint sends ties to the floor: rint(0.5) = 0, rint(-0.5) = -1, rint(1.5) = 1.
+    lo, hi = jnp.floor(x), jnp.ceil(x)
+    return jnp.where(x - lo <= hi - x, lo, hi)
+
+
+def _float_math(fn: Unary) -> Unary:
+    """MXNet computes float math on integer inputs in float and truncates back."""
+    def run(x: Array) -> Array:
+        if is_integer(x):
+            return fn(x.astype(jnp.float32)).astype(x.dtype)
+        return fn(x)
+    return run
+
+
+# Exact on integers as they are (abs/relu written so the slope at 0 is 0, as MXNet's).
+_INTEGER_EXACT: dict[str, Unary] = {
+    "abs": lambda x: jnp.sign(x) * x,
+    "relu": lambda x: jnp.where(x > 0, x, jnp.zeros_like(x)),
+    "sign": jnp.sign, "negative": jnp.negative, "square": jnp.square,
+    "logical_not": lambda x: jnp.logical_not(x).astype(x.dtype),
 }
-for _name, (_fn, _aliases) in UNARY.items():
-    register(_name, (lambda fn: lambda p, data: fn(data))(_fn), aliases=_aliases,
-             doc=f"Elementwise {_name}.")
+_FLOAT_MATH: dict[str, Unary] = {
+    "exp": jnp.exp, "log": jnp.log, "log2": jnp.log2, "log10": jnp.log10,
+    "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt, "rsqrt": lax.rsqrt,
+    "cbrt": jnp.cbrt, "rcbrt": lambda x: 1.0 / jnp.cbrt(x), "reciprocal": jnp.reciprocal,
+    "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan,
+    "arcsin": jnp.arcsin, "arccos": jnp.arccos, "arctan": jnp.arctan,
+    "sinh": jnp.sinh, "cosh": jnp.cosh, "tanh": jnp.tanh,
+    "arcsinh": jnp.arcsinh, "arccosh": jnp.arccosh, "arctanh": jnp.arctanh,
+    "degrees": jnp.degrees, "radians": jnp.radians,
+    "sigmoid": jax.nn.sigmoid, "softsign": lambda x: x / (1 + jnp.abs(x)),
+    "erf": jax.scipy.special.erf, "erfinv": jax.scipy.special.erfinv,
+    "gamma": jax.scipy.special.gamma, "gammaln": jax.scipy.special.gammaln,
+    "floor": jnp.floor, "ceil": jnp.ceil, "trunc": jnp.trunc, "fix": jnp.trunc,
+    "rint": _rint, "round": _round_half_away,
+}
+UNARY: dict[str, Unary] = {**_INTEGER_EXACT,
+                           **{k: _float_math(f) for k, f in _FLOAT_MATH.items()}}
+
+for _name, _fn in UNARY.items():
+    register(_name, (lambda fn: lambda p, data: fn(data))(_fn), doc=f"Elementwise {_name}.")
+register("_copy", lambda p, data: data, aliases=("identity",), doc="Identity (a copy).")

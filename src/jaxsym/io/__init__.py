@@ -1,0 +1,7 @@
+"""Data iterators as in `mx.io`: DataDesc, DataBatch, NDArrayIter, CSVIter, ...
+
+No Symbol here.
+"""
+
+from .io import (CSVIter, DataBatch, DataDesc, DataIter, NDArrayIter,  # noqa: F401
+                 PrefetchingIter, ResizeIter)

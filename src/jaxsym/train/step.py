@@ -1,0 +1,125 @@
+"""The jitted training step shared by Module and FeedForward.
+
+One compiled function does forward, backward, the optimizer update and the new aux
+states: `(params, states, other_args, aux, lrs, wds, ts, key) -> (params, states, aux,
+outputs)`, with params, optimizer states and aux donated. Learning rates, weight decays
+and update counts are traced arguments, so schedules never recompile. Parameters stay
+in the executor's NDArray handles, which are rebound to the new arrays each step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from .. import _rng
+from ..base import MXNetError
+from ..executor.executor import Executor
+
+
+class FusedTrainer:
+    """Owns optimizer states and runs updates on an executor's parameters.
+
+    Args:
+        executor: bound in training mode; its arg arrays hold the parameters.
+        param_names: every parameter in MXNet's order (the optimizer's index is the
+            position in this list, fixed parameters included, as in MXNet's Module).
+        optimizer: a jaxsym Optimizer (functional `init_state`/`step`/`step_inputs`).
+        fixed: parameters that are not updated (grad_req 'null').
+    """
+
+    def __init__(self, executor: Executor, param_names: Sequence[str], optimizer: Any,
+                 fixed: set[str] | frozenset[str] = frozenset()) -> None:
+        self.executor = executor
+        self.optimizer = optimizer
+        arg_names = executor._program.lowered.arg_names
+        position = {n: i for i, n in enumerate(arg_names)}
+        self.param_names = list(param_names)
+        self.updated = [(index, position[name]) for index, name in enumerate(param_names)
+                        if name not in fixed]
+        self.indices = [index for index, _ in self.updated]
+        self.arg_positions = tuple(pos for _, pos in self.updated)
+        for _, pos in self.updated:
+            # The step donates parameter buffers: own them, whoever else held them.
+            handle = executor.arg_arrays[pos]
+            handle._data = jnp.array(handle._data, copy=True)
+        for handle in executor.aux_arrays:
+            handle._data = jnp.array(handle._data, copy=True)
+        self.states = [optimizer.init_state(executor.arg_arrays[pos]._data)
+                       for _, pos in self.updated]
+        self._cache: dict[tuple, Any] = {}
+
+    # -- compiled functions --------------------------------------------------------------
+    def _optimizer_update(self, params, grads, states, lrs, wds, ts):
+        new_params, new_states = [], []
+        for i, (w, g, s) in enumerate(zip(params, grads, states)):
+            nw, ns = self.optimizer.step(w, g, s, lrs[i], wds[i], ts[i])
+            new_params.append(nw)
+            new_states.append(ns)
+        return new_params, new_states
+
+    def _fused(self):
+        key = ("fused", self.optimizer.static_config())
+        if key not in self._cache:
+            lowered = self.executor._program.lowered
+            positions = self.arg_positions
+
+            def step(params, states, args, aux, lrs, wds, ts, rng):
+                def forward(p):
+                    full = list(args)
+                    for pos, value in zip(positions, p):
+                        full[pos] = value
+                    return lowered(full, aux, rng, True)
+                outs, pullback, new_aux = jax.vjp(forward, list(params), has_aux=True)
+                (grads,) = pullback([jnp.ones_like(o) for o in outs])
+                new_params, new_states = self._optimizer_update(params, grads, states,
+                                                                lrs, wds, ts)
+                return new_params, new_states, new_aux, outs
+            self._cache[key] = jax.jit(step, donate_argnums=(0, 1, 3))
+        return self._cache[key]
+
+    def _update_only(self):
+        key = ("update", self.optimizer.static_config())
+        if key not in self._cache:
+            def update(params, grads, states, lrs, wds, ts):
+                return self._optimizer_update(params, grads, states, lrs, wds, ts)
+            self._cache[key] = jax.jit(update, donate_argnums=(0, 2))
+        return self._cache[key]
+
+    # -- running ---------------------------------------------------------------------------
+    def fused_step(self) -> list[jax.Array]:
+        """Forward + backward + update on the executor's current inputs; returns outputs."""
+        ex = self.executor
+        if not all(ex._program.lowered.loss_heads):
+            raise MXNetError(
+                "Because the last operator is not Loss function, head_gradient is required "
+                "when calling backward. If you are attempting to minimize the output as an "
+                "objective, please modify your network and pass it through the make_loss "
+                "symbol.")
+        lrs, wds, ts = self.optimizer.step_inputs(self.indices)
+        args = [a._data for a in ex.arg_arrays]
+        params = [args[pos] for pos in self.arg_positions]
+        for pos in self.arg_positions:
+            args[pos] = None  # donated: the step gets them through `params` only
+        rng = _rng.next_key() if ex._program.lowered.needs_key else None
+        new_params, self.states, new_aux, outs = self._fused()(
+            params, self.states, args, [a._data for a in ex.aux_arrays], lrs, wds, ts, rng)
+        for pos, value in zip(self.arg_positions, new_params):
+            ex.arg_arrays[pos]._data = value
+        for handle, value in zip(ex.aux_arrays, new_aux):
+            handle._data = value
+        ex._set_outputs(outs)
+        return outs
+
+    def apply_gradients(self) -> None:
+        """Update from the gradients the executor's backward left in its grad arrays."""
+        ex = self.executor
+        lrs, wds, ts = self.optimizer.step_inputs(self.indices)
+        params = [ex.arg_arrays[pos]._data for pos in self.arg_positions]
+        grads = [ex.grad_arrays[pos]._data for pos in self.arg_positions]  # type: ignore[union-attr]
+        new_params, self.states = self._update_only()(params, grads, self.states, lrs, wds, ts)
+        for pos, value in zip(self.arg_positions, new_params):
+            ex.arg_arrays[pos]._data = value
