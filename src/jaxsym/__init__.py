@@ -20,6 +20,7 @@ from . import symbol as symbol
 from . import symbol as sym
 from . import random as random
 from . import io as io
+from . import viz as viz
 from .train import callback as callback
 from .train import initializer as initializer
 from .train import initializer as init
