@@ -43,7 +43,7 @@ def state_to_json(state):
         return None
     if isinstance(state, (tuple, list)):
         return [state_to_json(s) for s in state]
-    return {"dtype": str(state.dtype), "value": as_list(state)}
+    return {"dtype": np.dtype(state.dtype).name, "value": as_list(state)}
 
 
 def inputs():
@@ -65,7 +65,8 @@ def make_scheduler(spec):
 # (case name, optimizer name, kwargs (lr_scheduler as [class, kwargs]), mode)
 # mode: "update" (create_state + update), "mp" (float16 weight through
 # create_state_multi_precision + update_multi_precision), "updater" (get_updater with
-# two parameters fc_weight/fc_bias and param_idx2name).
+# two parameters fc_weight/fc_bias and param_idx2name), "mp_updater" (the same with
+# float16 weights).
 FACTOR = ["FactorScheduler", {"step": 2, "factor": 0.5, "base_lr": 0.1}]
 OPT_CASES = [
     ("sgd_plain", "sgd", {"learning_rate": 0.1}, "update"),
@@ -123,7 +124,15 @@ OPT_CASES = [
                                 "upper_bound": 1.5, "clip_gradient": 1.0}, "update"),
     ("lamb_nobias", "lamb", {"learning_rate": 0.01, "bias_correction": False,
                              "rescale_grad": 0.5}, "update"),
-    ("lamb_mp", "lamb", {"learning_rate": 0.01, "wd": 0.01, "multi_precision": True}, "mp"),
+    # A single-index LAMB update_multi_precision never writes MXNet's float32 master
+    # copy (mp_lamb_update_phase2 outputs only the float16 weight); Module goes
+    # through the updater's aggregated multi_mp_lamb_update, which does.
+    ("lamb_mp_updater", "lamb", {"learning_rate": 0.01, "wd": 0.01,
+                                 "multi_precision": True}, "mp_updater"),
+    ("sgd_mp_updater", "sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01,
+                               "multi_precision": True}, "mp_updater"),
+    ("adam_mp_updater", "adam", {"learning_rate": 0.01, "multi_precision": True},
+     "mp_updater"),
     ("lamb_updater", "lamb", {"learning_rate": 0.01, "wd": 0.1}, "updater"),
 ]
 
@@ -132,16 +141,18 @@ def run_optimizer_case(opt_name, kwargs, mode, w0, grads, w1, grads1):
     kw = dict(kwargs)
     if "lr_scheduler" in kw:
         kw["lr_scheduler"] = make_scheduler(kw["lr_scheduler"])
-    if mode == "updater":
+    if mode in ("updater", "mp_updater"):
         kw["param_idx2name"] = {0: "fc_weight", 1: "fc_bias"}
     opt = mx.optimizer.create(opt_name, **kw)
     record = {"weights": [], "lrs": []}
-    if mode == "updater":
+    if mode in ("updater", "mp_updater"):
+        dtype = np.float16 if mode == "mp_updater" else np.float32
         updater = mx.optimizer.get_updater(opt)
-        weights = [mx.nd.array(w0), mx.nd.array(w1)]
+        weights = [mx.nd.array(w0, dtype=dtype), mx.nd.array(w1, dtype=dtype)]
         record["weights1"] = []
         for k in range(N_STEPS):
-            updater([0, 1], [mx.nd.array(grads[k]), mx.nd.array(grads1[k])], weights)
+            updater([0, 1], [mx.nd.array(grads[k], dtype=dtype),
+                             mx.nd.array(grads1[k], dtype=dtype)], weights)
             mx.nd.waitall()
             record["weights"].append(as_list(weights[0]))
             record["weights1"].append(as_list(weights[1]))
@@ -226,7 +237,7 @@ def record_schedulers():
         cap = _Capture()
         root.addHandler(cap)
         # Forwards, then a jump back and forward again (the schedulers are stateful).
-        seq = list(range(0, 16)) + [3, 20]
+        seq = list(range(16)) + [3, 20]
         lrs = [sched(n) for n in seq]
         root.removeHandler(cap)
         out[case] = {"class": cls, "kwargs": kwargs, "num_updates": seq, "lrs": lrs,
@@ -238,9 +249,9 @@ def record_schedulers():
                                              "warmup_steps": 2}),
                         ("PolyScheduler", {"max_update": 6, "base_lr": 1.0})]:
         sched = getattr(mx.lr_scheduler, cls)(**kwargs)
-        opt = mx.optimizer.SGD(learning_rate=0.3, lr_scheduler=sched)
+        mx.optimizer.SGD(learning_rate=0.3, lr_scheduler=sched)  # overrides base_lr
         overrides[cls] = {"kwargs": kwargs, "learning_rate": 0.3,
-                          "lrs": [sched(n) for n in range(0, 8)]}
+                          "lrs": [sched(n) for n in range(8)]}
     return {"_generated_by": COMMAND, "cases": out, "optimizer_override": overrides}
 
 
@@ -348,7 +359,7 @@ def record_initializers():
     mixed = mx.init.Mixed(["bias", ".*gamma", ".*"],
                           [mx.init.Zero(), mx.init.Constant(2.0), mx.init.Constant(3.0)])
     res = {}
-    for name in ["bias_x", "fc1_bias", "bn1_gamma", "fc1_weight"]:
+    for name in ["bias_weight", "fc1_bias", "bn1_gamma", "fc1_weight"]:
         arr = mx.nd.full((2,), -7.0)
         mixed(mx.init.InitDesc(name), arr)
         res[name] = as_list(arr)
@@ -410,11 +421,12 @@ def record_metrics():
     reg_l = rng.normal(size=(6, 2)).astype(np.float32)
     reg_p2 = rng.normal(size=(4,)).astype(np.float32)
     reg_l2 = rng.normal(size=(4,)).astype(np.float32)
-    seq_prob = rng.dirichlet(np.ones(5), size=(2, 3)).astype(np.float32)
+    seq_prob = rng.dirichlet(np.ones(5), size=6).astype(np.float32)
     seq_label = np.array([[0, 4, -1], [2, -1, 1]], np.float32)
     loss_out = rng.uniform(size=(5,)).astype(np.float32)
     data = {
         "cls1": ([label], [prob]), "cls2": ([label2], [prob2]),
+        "cls1T": ([label], [np.ascontiguousarray(prob.T)]),
         "bin1": ([blabel], [bprob]), "bin2": ([blabel2], [bprob2]),
         "reg1": ([reg_l], [reg_p]), "reg2": ([reg_l2], [reg_p2]),
         "seq1": ([seq_label], [seq_prob]),
@@ -424,7 +436,7 @@ def record_metrics():
     cases = [
         ("accuracy", "acc", {}, ["cls1", "cls2"]),
         ("accuracy_argmax", "accuracy", {}, ["argmax1", "cls2"]),
-        ("accuracy_axis0", "acc", {"axis": 0}, ["cls1"]),
+        ("accuracy_axis0", "acc", {"axis": 0}, ["cls1T"]),
         ("topk", "top_k_accuracy", {"top_k": 2}, ["cls1", "cls2"]),
         ("topk3", "top_k_acc", {"top_k": 3}, ["cls1", "cls2"]),
         ("f1_macro", "f1", {}, ["bin1", "bin2"]),
@@ -540,8 +552,6 @@ def record_multipliers():
             "lr": {o.idx2name[i]: o._get_lr(i) for i in sorted(o.idx2name)},
             "wd": {o.idx2name[i]: o._get_wd(i) for i in sorted(o.idx2name)},
             "rescale_grad": o.rescale_grad}
-        # One real step with zero data: grads of weights are zero except through the
-        # softmax, so use the measured factor only on parameters with zero gradient.
     return out
 
 

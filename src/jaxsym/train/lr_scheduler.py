@@ -13,8 +13,13 @@ from math import cos, pi
 
 from jaxsym.base import MXNetValueError
 
-__all__ = ["LRScheduler", "FactorScheduler", "MultiFactorScheduler", "PolyScheduler",
-           "CosineScheduler"]
+__all__ = [
+    "CosineScheduler",
+    "FactorScheduler",
+    "LRScheduler",
+    "MultiFactorScheduler",
+    "PolyScheduler",
+]
 
 _WARMUP_MODES = ("linear", "constant")
 

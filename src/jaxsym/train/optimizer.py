@@ -36,7 +36,7 @@ import json
 import math
 import os
 import warnings
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -45,9 +45,27 @@ import numpy as np
 from jaxsym.base import MXNetError, MXNetTypeError, MXNetValueError
 from jaxsym.train import lr_scheduler as _lrs
 
-__all__ = ["Optimizer", "SGD", "ccSGD", "NAG", "Signum", "Adam", "Adamax", "AdaGrad",
-           "RMSProp", "AdaDelta", "Ftrl", "FTML", "LAMB", "OptaxOptimizer", "Updater",
-           "MasterState", "create", "register", "get_updater"]
+__all__ = [
+    "FTML",
+    "LAMB",
+    "NAG",
+    "SGD",
+    "AdaDelta",
+    "AdaGrad",
+    "Adam",
+    "Adamax",
+    "Ftrl",
+    "MasterState",
+    "OptaxOptimizer",
+    "Optimizer",
+    "RMSProp",
+    "Signum",
+    "Updater",
+    "ccSGD",
+    "create",
+    "get_updater",
+    "register",
+]
 
 State = Any  # None, an array, or a (nested) tuple of arrays
 
@@ -109,6 +127,10 @@ def _write_back(dst_tree: Any, src_tree: Any) -> None:
         _assign(dst, src)
 
 
+def _dtype(x: Any) -> np.dtype:
+    return np.dtype(x.dtype)
+
+
 def _device_id(weight: Any) -> int:
     ctx = getattr(weight, "context", None)
     return int(getattr(ctx, "device_id", 0))
@@ -166,8 +188,9 @@ class Optimizer:
             these take precedence over every other multiplier.
     """
 
-    opt_registry: dict[str, type[Optimizer]] = {}
-    # Attributes that `step` bakes into a compiled function (see static_config).
+    opt_registry: ClassVar[dict[str, type[Optimizer]]] = {}
+    # Every attribute `_step` reads, which `step` bakes into a compiled function (see
+    # static_config); a subclass that reads more must list them here.
     _STATIC: tuple[str, ...] = ("rescale_grad", "clip_gradient")
     # MXNet's multi-precision state layout: SGD and NAG put the master copy last.
     _MASTER_LAST = False
@@ -186,11 +209,11 @@ class Optimizer:
         if lr_scheduler is None and learning_rate is None:
             learning_rate = 0.01
         self.lr = learning_rate
-        if lr_scheduler is not None and learning_rate is not None:
-            if lr_scheduler.base_lr != learning_rate:
-                warnings.warn("learning rate from ``lr_scheduler`` has been overwritten by "
-                              "``learning_rate`` in optimizer.", UserWarning, stacklevel=2)
-                lr_scheduler.base_lr = learning_rate
+        if (lr_scheduler is not None and learning_rate is not None
+                and lr_scheduler.base_lr != learning_rate):
+            warnings.warn("learning rate from ``lr_scheduler`` has been overwritten by "
+                          "``learning_rate`` in optimizer.", UserWarning, stacklevel=2)
+            lr_scheduler.base_lr = learning_rate
         self.wd = wd
         self.lr_mult: dict = {}
         self.wd_mult: dict = {}
@@ -210,7 +233,6 @@ class Optimizer:
         self.idx2name = param_idx2name.copy()
         self.sym_info = (sym.attr_dict(), sym.list_arguments()) if sym is not None else ()
         self.param_dict = param_dict if param_dict else {}
-        self._jit_cache: dict = {}
         self.set_lr_mult({})
         self.set_wd_mult({})
 
@@ -286,7 +308,7 @@ class Optimizer:
         """
         self.wd_mult = {}
         for name in self.idx2name.values():
-            if not (name.endswith("_weight") or name.endswith("_gamma")):
+            if not (name.endswith(("_weight", "_gamma"))):
                 self.wd_mult[name] = 0.0
         if self.sym_info:
             attr, arg_names = self.sym_info
@@ -409,16 +431,21 @@ class Optimizer:
         """
         if isinstance(state, MasterState):
             new32, inner = self._step_cast(state.weight32, grad.astype(jnp.float32),
-                                           state.inner, lr, wd, t)
+                                           state.inner, lr, wd, t,
+                                           **self._master_extras(weight))
             return new32.astype(weight.dtype), MasterState(new32, inner)
         return self._step_cast(weight, grad, state, lr, wd, t)
 
+    def _master_extras(self, weight: jax.Array) -> dict:
+        """Extra `_step` arguments taken from the float16 weight under multi-precision."""
+        return {}
+
     def _step_cast(self, weight: jax.Array, grad: jax.Array, state: State, lr: Any,
-                   wd: Any, t: Any) -> tuple[jax.Array, State]:
+                   wd: Any, t: Any, **extras: Any) -> tuple[jax.Array, State]:
         """`_step` with float32 hyperparameters and the input dtypes kept."""
         lr = jnp.asarray(lr, jnp.float32)
         wd = jnp.asarray(wd, jnp.float32)
-        new_weight, new_state = self._step(weight, grad, state, lr, wd, t)
+        new_weight, new_state = self._step(weight, grad, state, lr, wd, t, **extras)
         new_state = _tree_map(lambda new, old: new.astype(old.dtype), new_state, state)
         return new_weight.astype(weight.dtype), new_state
 
@@ -446,11 +473,19 @@ class Optimizer:
     # -- MXNet's imperative API ------------------------------------------
 
     def _jitted_step(self) -> Any:
-        key = self.static_config()
-        fn = self._jit_cache.get(key)
+        """`step` under jax.jit, shared by every optimizer of this class and config.
+
+        The compiled step belongs to a bare copy holding only the `_STATIC`
+        attributes: optimizers that agree on them share it, changing one of them
+        (momentum, rescale_grad, ...) selects another rather than a stale one, and an
+        attribute missing from `_STATIC` fails loudly at trace time.
+        """
+        key = (type(self), self.static_config())
+        fn = _JIT_STEPS.get(key)
         if fn is None:
-            fn = jax.jit(self.step)
-            self._jit_cache[key] = fn
+            proxy = type(self).__new__(type(self))
+            proxy.__dict__.update({name: getattr(self, name) for name in self._STATIC})
+            fn = _JIT_STEPS[key] = jax.jit(proxy.step)
         return fn
 
     def create_state(self, index: Any, weight: Any) -> State:
@@ -460,12 +495,11 @@ class Optimizer:
 
     def create_state_multi_precision(self, index: Any, weight: Any) -> State:
         """`create_state`, plus a float32 master copy for float16 weights."""
-        host = _host(weight)
-        if self._uses_master(host.dtype):
-            weight32 = _like(host.astype(np.float32), weight)
+        if self._uses_master(_dtype(weight)):
+            weight32 = _like(_host(weight).astype(np.float32), weight)
             inner = self.create_state(index, weight32)
             return (inner, weight32) if self._MASTER_LAST else (weight32, inner)
-        if host.dtype == np.float16:
+        if _dtype(weight) == np.float16:
             warnings.warn("Accumulating with float16 in optimizer can lead to poor accuracy "
                           "or slow convergence. Consider using multi_precision=True option "
                           f"of the {type(self).__name__} optimizer", UserWarning,
@@ -495,14 +529,15 @@ class Optimizer:
             if self._COUNT_CHUNK_FIRST:
                 lrs, wds = self.hyperparams(index)
             else:
-                lrs, wds = (list(x) for x in zip(*(self.hyperparams(i) for i in index)))
+                pairs = [self.hyperparams(i) for i in index]
+                lrs, wds = [p[0] for p in pairs], [p[1] for p in pairs]
             for i, idx in enumerate(index):
-                master = multi_precision and self._uses_master(_host(weight[i]).dtype)
+                master = multi_precision and self._uses_master(_dtype(weight[i]))
                 self._apply(weight[i], grad[i], state[i], lrs[i], wds[i],
                             self._index_update_count[idx], master)
             return
         lr, wd = self.hyperparams(index)
-        master = multi_precision and self._uses_master(_host(weight).dtype)
+        master = multi_precision and self._uses_master(_dtype(weight))
         self._apply(weight, grad, state, lr, wd, self._index_update_count[index], master)
 
     def update(self, index: Any, weight: Any, grad: Any, state: State) -> None:
@@ -517,6 +552,7 @@ class Optimizer:
 
 register = Optimizer.register
 create = Optimizer.create_optimizer
+_JIT_STEPS: dict[tuple, Any] = {}
 
 
 def _aggregation_size(default: str) -> int:
@@ -561,7 +597,7 @@ class SGD(Optimizer):
 
 
 @register
-class ccSGD(SGD):  # noqa: N801 - MXNet's name
+class ccSGD(SGD):
     """Deprecated alias of SGD, kept registered as in MXNet."""
 
 
@@ -570,8 +606,11 @@ class NAG(Optimizer):
     """Nesterov accelerated SGD (kernel nag_mom_update).
 
     mom = momentum * mom
-    w = w - mom + (momentum + 1) * (mom - lr * (clip(rescale_grad * grad) + wd * w))
-    mom = mom - lr * (clip(rescale_grad * grad) + wd * w)
+    w_new = w - mom + (momentum + 1) * (mom - lr * (clip(rescale_grad * grad) + wd * w))
+    mom = mom - lr * (clip(rescale_grad * grad) + wd * w_new)
+
+    The momentum's decay term reads the *updated* weight: MXNet's optimizer calls the
+    kernel with out=weight, and the kernel writes the weight before the momentum.
     """
 
     _STATIC = Optimizer._STATIC + ("momentum",)
@@ -592,9 +631,8 @@ class NAG(Optimizer):
             return (1 - lr * wd) * weight - lr * g, None
         momentum = _f32(self.momentum if self.momentum > 0 else 0.0)
         mom = momentum * state
-        direction = lr * (g + wd * weight)
-        new_weight = weight - mom + (momentum + 1) * (mom - direction)
-        return new_weight, mom - direction
+        new_weight = weight - mom + (momentum + 1) * (mom - lr * (g + wd * weight))
+        return new_weight, mom - lr * (g + wd * new_weight)
 
 
 @register
@@ -800,10 +838,12 @@ class AdaDelta(Optimizer):
         acc_delta = acc_delta * rho + rest * delta * delta
         return weight - (delta + wd * weight), (acc_g, acc_delta)
 
-    def update(self, index: Any, weight: Any, grad: Any, state: State) -> None:
-        super().update(index, weight, grad, state)
-        # MXNet's AdaDelta runs `grad *= rescale_grad` on the caller's array.
-        if self.rescale_grad != 1.0:
+    def _apply(self, weight: Any, grad: Any, state: State, lr: float, wd: float, t: int,
+               master: bool) -> None:
+        super()._apply(weight, grad, state, lr, wd, t, master)
+        # MXNet's AdaDelta runs `grad *= rescale_grad` on the caller's array (on the
+        # float32 copy it makes under multi-precision, which nobody sees).
+        if not master and self.rescale_grad != 1.0:
             _assign(grad, _host(grad) * np.float32(self.rescale_grad))
 
 
@@ -887,6 +927,11 @@ class LAMB(Optimizer):
         when bias_correction, else m, v)
     r1 = ||w|| bounded by lower_bound/upper_bound, r2 = ||u||
     w = w - lr * (r1 / r2 if both are nonzero else 1) * u
+
+    Multi-precision follows Module's path (multi_mp_lamb_update): the float32 master
+    copy is updated and r1 is the norm of the float16 weight. MXNet's single-index
+    `update_multi_precision` (mp_lamb_update_phase2) never writes the master copy;
+    that bug is not reproduced.
     """
 
     _STATIC = Optimizer._STATIC + ("beta1", "beta2", "epsilon", "lower_bound",
@@ -908,8 +953,14 @@ class LAMB(Optimizer):
     def _init(self, weight):
         return (jnp.zeros(weight.shape, weight.dtype), jnp.zeros(weight.shape, weight.dtype))
 
-    def _step(self, weight, grad, state, lr, wd, t):
+    def _master_extras(self, weight):
+        # MXNet's multi_mp_lamb_update (Module's path) takes the trust ratio's ||w||
+        # from the float16 weight, not from the float32 master copy.
+        return {"norm_weight": weight}
+
+    def _step(self, weight, grad, state, lr, wd, t, norm_weight=None):
         mean, var = state
+        norm_weight = weight if norm_weight is None else norm_weight
         beta1, beta2, eps = _f32(self.beta1), _f32(self.beta2), _f32(self.epsilon)
         g = self._clip(grad * _f32(self.rescale_grad))
         mean = beta1 * mean + _one_minus(beta1) * g
@@ -920,7 +971,7 @@ class LAMB(Optimizer):
         else:
             m_hat, v_hat = mean, var
         u = m_hat / (jnp.sqrt(v_hat) + eps) + wd * weight
-        r1 = jnp.sqrt(jnp.sum(jnp.square(weight.astype(jnp.float32))))
+        r1 = jnp.sqrt(jnp.sum(jnp.square(norm_weight.astype(jnp.float32))))
         r2 = jnp.sqrt(jnp.sum(jnp.square(u.astype(jnp.float32))))
         if self.lower_bound and self.lower_bound >= 0:
             r1 = jnp.maximum(r1, _f32(self.lower_bound))
@@ -945,6 +996,8 @@ class OptaxOptimizer(Optimizer):
         **kwargs: the base `Optimizer` arguments.
     """
 
+    _STATIC = Optimizer._STATIC + ("tx",)
+
     def __init__(self, tx: Any, learning_rate: float | None = 1.0, **kwargs: Any) -> None:
         if not (hasattr(tx, "init") and hasattr(tx, "update")):
             raise MXNetTypeError(
@@ -952,9 +1005,6 @@ class OptaxOptimizer(Optimizer):
                 f"tx={tx!r} (of type {type(tx).__name__})")
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.tx = tx
-
-    def static_config(self) -> tuple:
-        return super().static_config() + (("tx", id(self.tx)),)
 
     def _init(self, weight):
         return self.tx.init(weight)
@@ -997,16 +1047,15 @@ class Updater:
                 self.states[idx] = self.optimizer.create_state_multi_precision(idx, weights[i])
                 self.states_synced[idx] = True
             elif not self.states_synced[idx]:
-                self.states[idx] = _tree_map(lambda x, w=weights[i]: _like(_host(x), w),
-                                             self.states[idx])
+                self.states[idx] = self._restore(idx, weights[i], self.states[idx])
                 self.states_synced[idx] = True
         if not self.aggregate_updates:
-            for idx, w, g in zip(indices, weights, grads):
+            for idx, w, g in zip(indices, weights, grads, strict=False):
                 self.optimizer.update_multi_precision(idx, w, g, self.states[idx])
             return
         by_dtype: dict = {}
-        for idx, w, g in zip(indices, weights, grads):
-            by_dtype.setdefault(_host(w).dtype, []).append((idx, w, g))
+        for idx, w, g in zip(indices, weights, grads, strict=False):
+            by_dtype.setdefault(_dtype(w), []).append((idx, w, g))
         size = self.optimizer.aggregate_num
         for group in by_dtype.values():
             for start in range(0, len(group), size):
@@ -1015,6 +1064,21 @@ class Updater:
                 self.optimizer.update_multi_precision(
                     idxs, [c[1] for c in chunk], [c[2] for c in chunk],
                     [self.states[i] for i in idxs])
+
+    def _restore(self, index: Any, weight: Any, loaded: State) -> State:
+        """Loaded numpy states, rebuilt as fresh states of `weight`'s kind and layout."""
+        state = self.optimizer.create_state_multi_precision(index, weight)
+        fresh = jax.tree_util.tree_leaves(state, is_leaf=_is_leaf)
+        saved = jax.tree_util.tree_leaves(loaded, is_leaf=_is_leaf)
+        if [tuple(x.shape) for x in fresh] != [tuple(x.shape) for x in saved]:
+            raise MXNetValueError(
+                f"saved optimizer state of parameter {index!r} has arrays of shapes "
+                f"{[tuple(x.shape) for x in saved]}; {type(self.optimizer).__name__} "
+                f"expects {[tuple(x.shape) for x in fresh]} for its weight of shape "
+                f"{tuple(weight.shape)}")
+        for dst, src in zip(fresh, saved, strict=False):
+            _assign(dst, src)
+        return state
 
     def get_states(self, dump_optimizer: bool = False) -> bytes:
         """The states (and optionally the optimizer's settings) as npz bytes."""
@@ -1041,7 +1105,11 @@ class Updater:
         return buf.getvalue()
 
     def set_states(self, states: bytes) -> None:
-        """Restore from `get_states` bytes; states move onto the weights' kind lazily."""
+        """Restore from `get_states` bytes.
+
+        Each state is rebuilt on the next update of its parameter, as the kind of array
+        its weight is and in the optimizer's layout (optax states included).
+        """
         try:
             archive = np.load(io.BytesIO(states), allow_pickle=False)
             header = json.loads(archive["__header__"].tobytes().decode())
@@ -1070,7 +1138,7 @@ def get_updater(optimizer: Optimizer) -> Updater:
     return Updater(optimizer)
 
 
-_SKIPPED_ATTRS = ("param_dict", "_jit_cache", "_index_update_count")
+_SKIPPED_ATTRS = ("param_dict", "_index_update_count")
 
 
 def _encode_value(value: Any, where: str) -> Any:
@@ -1139,6 +1207,5 @@ def _decode_optimizer(node: dict) -> Optimizer:
     opt = klass.__new__(klass)
     opt.__dict__.update({k: _decode_value(v) for k, v in node["attrs"].items()})
     opt.param_dict = {}
-    opt._jit_cache = {}
     opt._index_update_count = opt._all_index_update_counts[0]
     return opt
