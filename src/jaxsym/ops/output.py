@@ -1,11 +1,14 @@
 """Output (loss) layers whose backward is MXNet's rule, not the derivative of the forward.
 
 Each forward is wrapped in `jax.custom_vjp`: the head gradient is ignored, as in MXNet,
-and the label gets a zero gradient.
+and the label gets a zero gradient. These ops are marked `loss=True`: `backward()`
+needs no head gradient.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from functools import partial
 
 import jax
@@ -17,117 +20,198 @@ from .registry import Param, Params, register
 
 Array = jax.Array
 Shape = tuple[int, ...]
+GradRule = Callable[[Params, Array, Array | None], Array]
+
+
+def loss_layer(forward: Callable[[Params, Array], Array], grad: GradRule,
+               check: Callable[[Params, Array, Array], None] | None = None):
+    """A `(p, data, *rest)` op computing `forward(p, data)` whose data gradient is
+    `grad(p, data, rest[0] or None)` and whose other inputs get zeros; the head
+    gradient is ignored, as MXNet ignores it.
+
+    `check(p, data, label)` validates the label's shape before anything is traced.
+    """
+
+    @partial(jax.custom_vjp, nondiff_argnums=(0,))
+    def op(p: Params, data: Array, *rest: Array) -> Array:
+        return forward(p, data)
+
+    def fwd(p: Params, data: Array, *rest: Array):
+        return op(p, data, *rest), (data, rest)
+
+    def bwd(p: Params, residual, head_grad: Array):
+        data, rest = residual
+        label = rest[0] if rest else None
+        return (grad(p, data, label).astype(data.dtype),
+                *(jnp.zeros_like(r) for r in rest))
+
+    op.defvjp(fwd, bwd)
+
+    def checked(p: Params, data: Array, *rest: Array) -> Array:
+        if check is not None:
+            check(p, data, rest[0])
+        return op(p, data, *rest)
+    return checked
+
+
+_NORMALIZATION = Param(A.enum("null", "batch", "valid"), "null", "how the gradient is normalised")
+_GRAD_SCALE = Param(A.parse_float, 1.0, "scale of the gradient")
 
 
 # -- SoftmaxOutput ---------------------------------------------------------------------
-def _softmax_axis_view(p: Params, data: Array) -> tuple[Array, int]:
-    """The array and axis MXNet takes the softmax over."""
-    if p.preserve_shape:
-        return data, data.ndim - 1
+def _softmax_view(p: Params, data: Array) -> tuple[Array, int]:
+    """The array and axis MXNet takes the softmax over (multi_output wins)."""
     if p.multi_output:
-        return data, 1
+        return data.reshape(data.shape[0], data.shape[1], -1), 1
+    if p.preserve_shape:
+        return data.reshape(-1, data.shape[-1]), 1
     return data.reshape(data.shape[0], -1), 1
 
 
-def _softmax_output_grad(p: Params, data: Array, label: Array) -> Array:
-    x, axis = _softmax_axis_view(p, data)
-    prob = jax.nn.softmax(x, axis=axis)
-    n_class = x.shape[axis]
-    lab = label.reshape(tuple(s for i, s in enumerate(x.shape) if i != axis))
-    idx = lab.astype(jnp.int32)
-    onehot = jax.nn.one_hot(idx, n_class, axis=axis, dtype=x.dtype)
-    if p.smooth_alpha:
-        onehot = onehot * (1 - p.smooth_alpha) + (1 - onehot) * (p.smooth_alpha / (n_class - 1))
-    grad = prob - onehot
-    valid = jnp.ones(lab.shape, x.dtype)
-    if p.use_ignore:
-        valid = (lab != p.ignore_label).astype(x.dtype)
-        grad = grad * jnp.expand_dims(valid, axis)
-    scale = p.grad_scale
-    if p.normalization == "batch":
-        grad = grad * (scale / x.shape[0])
-    elif p.normalization == "valid":
-        grad = grad * scale / jnp.maximum(jnp.sum(valid), 1.0)
-    else:
-        grad = grad * scale
-    return grad.reshape(data.shape)
-
-
-@partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _softmax_output(p: Params, data: Array, label: Array) -> Array:
-    x, axis = _softmax_axis_view(p, data)
+def _softmax_forward(p: Params, data: Array) -> Array:
+    x, axis = _softmax_view(p, data)
     return jax.nn.softmax(x, axis=axis).reshape(data.shape)
 
 
-def _softmax_output_fwd(p: Params, data: Array, label: Array):
-    return _softmax_output(p, data, label), (data, label)
+def _softmax_grad(p: Params, data: Array, label: Array) -> Array:
+    x, axis = _softmax_view(p, data)
+    prob = jax.nn.softmax(x, axis=axis)
+    if label.shape == data.shape:
+        # A label of the data's shape holds probabilities: no one-hot, no normalisation.
+        grad = (prob.reshape(data.shape) - label) * p.grad_scale
+    else:
+        n_class = x.shape[axis]
+        if p.multi_output:
+            every = label.reshape(x.shape[0], x.shape[2]).astype(jnp.int32)
+            lab = every
+        else:
+            # MXNet reads the label flat and uses its first entry per softmax row.
+            every = label.reshape(-1).astype(jnp.int32)
+            lab = every[:x.shape[0]]
+        target = jax.nn.one_hot(lab, n_class, axis=axis, dtype=prob.dtype)
+        if p.smooth_alpha:
+            target = target * (1 - p.smooth_alpha) + \
+                (1 - target) * (p.smooth_alpha / (n_class - 1))
+        grad = prob - target
+        # MXNet compares labels as ints; 'valid' counts every label that is not
+        # ignore_label, with or without use_ignore.
+        if p.use_ignore:
+            keep = (lab != int(p.ignore_label)).astype(prob.dtype)
+            grad = grad * jnp.expand_dims(keep, axis)
+        if p.normalization == "valid":
+            valid = jnp.sum((every != int(p.ignore_label)).astype(prob.dtype))
+            scale = p.grad_scale / jnp.maximum(valid, 1.0)
+        elif p.normalization == "batch":
+            scale = p.grad_scale / every.size
+        else:
+            # multi_output divides by the spatial size.
+            scale = p.grad_scale / (x.shape[2] if p.multi_output else 1)
+        grad = (grad * scale).reshape(data.shape)
+    # With out_grad, MXNet 1.9.1 multiplies by its own output, not the head gradient
+    # (the two buffers alias).
+    return grad * prob.reshape(data.shape) if p.out_grad else grad
 
 
-def _softmax_output_bwd(p: Params, residual, head_grad):
-    data, label = residual
-    return _softmax_output_grad(p, data, label), jnp.zeros_like(label)
-
-
-_softmax_output.defvjp(_softmax_output_fwd, _softmax_output_bwd)
+def _softmax_label_check(p: Params, data: Array, label: Array) -> None:
+    if label.shape == data.shape:
+        return
+    spatial = data.shape[2:]
+    if p.multi_output:
+        allowed = [(data.shape[0], math.prod(spatial)), (data.shape[0], *spatial),
+                   (data.shape[0], 1, *spatial)]
+    else:
+        allowed = [data.shape[:-1]]
+    if label.shape not in allowed:
+        raise ValueError(f"label has shape {label.shape}, expected "
+                         f"{' or '.join(str(a) for a in allowed)} from data {data.shape}")
 
 
 def _softmax_label_infer(p: Params, shapes: list[Shape | None]) -> list[Shape | None]:
     data, label = shapes
     if data is None or label is not None:
         return shapes
-    if p.preserve_shape:
-        return [data, data[:-1]]
     if p.multi_output:
-        return [data, (data[0],) + tuple(data[2:])]
-    return [data, (data[0],)]
+        return [data, (data[0], math.prod(data[2:]))]
+    return [data, data[:-1]]
 
 
 register(
-    "SoftmaxOutput", _softmax_output,
-    params={"grad_scale": Param(A.parse_float, 1.0, "scale of the gradient"),
+    "SoftmaxOutput",
+    loss_layer(_softmax_forward, _softmax_grad, _softmax_label_check),
+    params={"grad_scale": _GRAD_SCALE,
             "ignore_label": Param(A.parse_float, -1.0, "label value to ignore"),
             "multi_output": Param(A.parse_bool, False, "softmax over axis 1 of N-D data"),
             "use_ignore": Param(A.parse_bool, False, "give ignored labels zero gradient"),
             "preserve_shape": Param(A.parse_bool, False, "softmax over the last axis"),
-            "normalization": Param(A.enum("null", "batch", "valid"), "null",
-                                   "how the gradient is normalised"),
-            "out_grad": Param(A.parse_bool, False, "ignored"),
+            "normalization": _NORMALIZATION,
+            "out_grad": Param(A.parse_bool, False, "multiply by the head gradient"),
             "smooth_alpha": Param(A.parse_float, 0.0, "label smoothing")},
     inputs=("data", "label"), infer_inputs=_softmax_label_infer, loss=True,
     aliases=("Softmax",),
     doc="Softmax forward; backward is (softmax - onehot(label)) * grad_scale.")
 
 
-# -- BlockGrad / MakeLoss ----------------------------------------------------------------
+# -- regression outputs -------------------------------------------------------------------
+def _regression_label_infer(p: Params, shapes: list[Shape | None]) -> list[Shape | None]:
+    data, label = shapes
+    if data is None or label is not None:
+        return shapes
+    # MXNet lets a (n, 1) output take a 1-D label.
+    return [data, (data[0],) if len(data) == 2 and data[1] == 1 else data]
+
+
+def _regression_check(p: Params, data: Array, label: Array) -> None:
+    # MXNet takes any label with the data's batch size and element count.
+    if label.shape[:1] != data.shape[:1] or label.size != data.size:
+        raise ValueError(f"label has shape {label.shape}, expected {data.shape} (or the "
+                         "same batch size and number of elements)")
+
+
+def _regression(forward: Callable[[Array], Array], diff: Callable[[Array, Array], Array]):
+    def grad(p: Params, data: Array, label: Array) -> Array:
+        # Divided by the outputs per sample, not by the batch.
+        per_sample = label.size // label.shape[0]
+        return diff(forward(data), label.reshape(data.shape)) * (p.grad_scale / per_sample)
+
+    return loss_layer(lambda p, data: forward(data), grad, _regression_check)
+
+
+REGRESSIONS = {
+    "LinearRegressionOutput": (lambda x: x, jnp.subtract,
+                               "Identity forward; gradient (out - label) * grad_scale / m."),
+    "LogisticRegressionOutput": (jax.nn.sigmoid, jnp.subtract,
+                                 "Sigmoid forward; gradient (out - label) * grad_scale / m."),
+    "MAERegressionOutput": (lambda x: x, lambda out, lab: jnp.sign(out - lab),
+                            "Identity forward; gradient sign(out - label) * grad_scale / m."),
+}
+for _name, (_fwd, _diff, _doc) in REGRESSIONS.items():
+    register(_name, _regression(_fwd, _diff), params={"grad_scale": _GRAD_SCALE},
+             inputs=("data", "label"), infer_inputs=_regression_label_infer, loss=True,
+             doc=_doc)
+
+
+# -- BlockGrad / MakeLoss / make_loss ------------------------------------------------------
 register("BlockGrad", lambda p, data: lax.stop_gradient(data), aliases=("stop_gradient",),
-         doc="Identity forward, zero gradient.")
+         loss=True, doc="Identity forward, zero gradient; backward() needs no head gradient.")
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _make_loss(p: Params, data: Array) -> Array:
-    return data
-
-
-def _make_loss_fwd(p: Params, data: Array):
-    return data, data
-
-
-def _make_loss_bwd(p: Params, data: Array, head_grad: Array):
+def _make_loss_grad(p: Params, data: Array, label: None) -> Array:
     grad = jnp.full_like(data, p.grad_scale)
     if p.normalization == "batch":
-        grad = grad / data.shape[0]
-    elif p.normalization == "valid":
+        return grad / data.shape[0]
+    if p.normalization == "valid":
         valid = jnp.sum((data > p.valid_thresh).astype(data.dtype))
-        grad = grad / jnp.maximum(valid, 1.0)
-    return (grad,)
+        return grad / jnp.maximum(valid, 1.0)
+    return grad
 
-
-_make_loss.defvjp(_make_loss_fwd, _make_loss_bwd)
 
 register(
-    "MakeLoss", _make_loss,
-    params={"grad_scale": Param(A.parse_float, 1.0, "scale of the gradient"),
+    "MakeLoss", loss_layer(lambda p, data: data, _make_loss_grad),
+    params={"grad_scale": _GRAD_SCALE,
             "valid_thresh": Param(A.parse_float, 0.0, "threshold for 'valid'"),
-            "normalization": Param(A.enum("null", "batch", "valid"), "null",
-                                   "how the gradient is normalised")},
+            "normalization": _NORMALIZATION},
     loss=True, doc="Marks its input as a loss: backward gives grad_scale ones.")
+register("make_loss",
+         loss_layer(lambda p, data: data, lambda p, data, label: jnp.ones_like(data)),
+         output_names=lambda p: ["loss"], loss=True,
+         doc="Identity whose gradient is ones; its output is named 'loss'.")

@@ -93,6 +93,12 @@ class OpDef:
         ones: `(p, shapes) -> shapes`, shapes being inputs then aux, None if unknown.
     random: the op draws random numbers from the key it is given (Dropout).
     loss: an output layer whose backward ignores the head gradient (SoftmaxOutput).
+    fixed_inputs: inputs MXNet overwrites in the user's bound array with a constant
+        whenever an executor computes gradients: `{slot: value}` (BatchNorm's gamma
+        is reset to 1 under fix_gamma).
+    hidden_outputs: outputs MXNet computes but does not list (BatchNorm's mean and var
+        without output_mean_var, Dropout's mask); symbol JSON counts them in
+        node_row_ptr.
     """
 
     name: str
@@ -108,6 +114,8 @@ class OpDef:
     stateful: bool = False
     random: bool = False
     loss: bool = False
+    fixed_inputs: Callable[[Params], dict[str, float]] | None = None
+    hidden_outputs: int | Callable[[Params], int] = 0
     aliases: tuple[str, ...] = ()
     doc: str = ""
 
@@ -149,6 +157,9 @@ class OpDef:
 
     def n_outputs(self, p: Params) -> int:
         return self.num_outputs(p) if callable(self.num_outputs) else self.num_outputs
+
+    def n_hidden_outputs(self, p: Params) -> int:
+        return self.hidden_outputs(p) if callable(self.hidden_outputs) else self.hidden_outputs
 
     def list_output_names(self, p: Params) -> list[str]:
         if self.output_names is not None:
@@ -231,14 +242,27 @@ def split_call(opdef: OpDef, args: Sequence[Any], kwargs: dict[str, Any],
         if is_operand(value):
             operands[key] = value
         elif value is not None or key in opdef.params:
+            # An explicit None reaches the op as "None", as in MXNet's generated
+            # signatures (only omitted arguments take the default).
             raw[key] = value
-    raw = {k: v for k, v in raw.items() if v is not None}
     positional = list(args)
-    for value in positional:
-        if not is_operand(value):
+    # As MXNet's generated signatures (inputs, then parameters), trailing non-operand
+    # positional values are parameters in declared order: `x.reshape((1, -1))`.
+    n_operands = next((i for i, v in enumerate(positional) if not is_operand(v)),
+                      len(positional))
+    trailing = positional[n_operands:]
+    positional = positional[:n_operands]
+    for value in trailing:
+        if is_operand(value):
             raise MXNetValueError(
-                f"{opdef.name} {where}: positional arguments must be operands, got "
-                f"{type(value).__name__} {value!r}; pass parameters by keyword")
+                f"{opdef.name} {where}: an operand follows positional parameters; pass "
+                "parameters by keyword")
+    for key, value in zip(opdef.params, trailing):
+        if key in raw:
+            raise MXNetValueError(f"{opdef.name} {where}: parameter {key!r} given twice")
+        raw[key] = value
+    if len(trailing) > len(opdef.params):
+        raise MXNetValueError(f"{opdef.name} {where}: too many positional arguments")
     if opdef.variadic:
         if opdef.variadic not in raw:
             raw[opdef.variadic] = len(positional) + len(operands)
