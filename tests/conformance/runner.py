@@ -18,6 +18,8 @@ A case is a dict:
     train:    forward in training mode (default True) and run backward
     grad:     whether to check gradients (default True)
     head_grad: whether to pass random head gradients (default: True unless loss)
+    skip:     optional result keys neither recorded nor compared ('out1' for an output
+              MXNet leaves uninitialised)
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def _inputs(mx: Any, case: dict) -> tuple[list, dict]:
 def build(mx: Any, case: dict) -> Any:
     positional, named = _inputs(mx, case)
     aux = {name: mx.sym.Variable(name) for name in case.get("aux", {})}
-    fn = getattr(mx.sym, case["op"])
+    # MXNet keeps underscored ops (`_plus_scalar`) in mx.sym._internal only.
+    fn = getattr(mx.sym, case["op"], None) or getattr(mx.sym._internal, case["op"])
     return fn(*positional, **named, **aux, **case.get("kwargs", {}))
 
 
@@ -115,4 +118,6 @@ def run_case(mx: Any, case: dict) -> dict[str, Any]:
         if train:
             for n in aux_names:
                 result[f"aux:{n}"] = ex.aux_dict[n].asnumpy()
+    for key in case.get("skip", ()):
+        result.pop(key, None)
     return result

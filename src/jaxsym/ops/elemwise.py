@@ -1,4 +1,4 @@
-"""Elementwise and broadcast arithmetic, their scalar forms, clip, add_n and unary math.
+"""Elementwise and broadcast arithmetic, their scalar forms, clip and unary math.
 
 Conventions reproduced from MXNet 1.9.1:
 - a binary op's output has the operands' dtype (comparisons give 0/1, not bool), and
@@ -28,7 +28,7 @@ Binary = Callable[[Array, Array], Array]
 Unary = Callable[[Array], Array]
 
 
-def is_integer(x: Array) -> bool:
+def _is_integer(x: Array) -> bool:
     return bool(jnp.issubdtype(x.dtype, jnp.integer))
 
 
@@ -42,11 +42,17 @@ def with_partials(fn: Binary, partials: Callable[[Array, Array, Array], tuple[Ar
         return out, (a, b, out)
 
     def bwd(res: tuple[Array, Array, Array], g: Array) -> tuple[Array, Array]:
+        a, b, _ = res
         da, db = partials(*res)
-        return g * da, g * db
+        return _sum_to(g * da, a.shape), _sum_to(g * db, b.shape)
 
     op.defvjp(fwd, bwd)
     return op
+
+
+def _sum_to(x: Array, shape: tuple[int, ...]) -> Array:
+    """Sum a gradient down to an operand's shape (a scalar operand is 0-d)."""
+    return x if x.shape == shape else jnp.sum(x).reshape(shape)
 
 
 def _mod_value(a: Array, b: Array) -> Array:
@@ -57,7 +63,8 @@ def _mod_value(a: Array, b: Array) -> Array:
 
 BINARY: dict[str, Binary] = {
     "add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply,
-    "div": lax.div,  # true division for floats, truncation for integers, as MXNet
+    # True division for floats, truncation for integers, as MXNet.
+    "div": lambda a, b: lax.div(*jnp.broadcast_arrays(a, b)),
     "mod": with_partials(_mod_value, lambda a, b, out: (jnp.ones_like(a), -jnp.floor(a / b))),
     "power": with_partials(jnp.power,
                            lambda a, b, out: (b * jnp.power(a, b - 1), out * jnp.log(a))),
@@ -192,6 +199,30 @@ register("clip", _clip,
          doc="Clip values to [a_min, a_max].")
 
 
+def _hard_sigmoid(p: Params, data: Array) -> Array:
+    y = p.alpha * data + p.beta
+    # `where` leaves the slope alpha only strictly inside (0, 1), as MXNet's backward.
+    return jnp.where(y <= 0, jnp.zeros_like(y), jnp.where(y >= 1, jnp.ones_like(y), y))
+
+
+register("hard_sigmoid", _hard_sigmoid,
+         params={"alpha": Param(A.parse_float, 0.2, "slope"),
+                 "beta": Param(A.parse_float, 0.5, "offset")},
+         doc="max(0, min(1, alpha * data + beta)).")
+
+
+def _smooth_l1(p: Params, data: Array) -> Array:
+    s2 = p.scalar * p.scalar
+    # |x| == 1/sigma^2 takes the linear branch, whose slope sign(x) MXNet reports there.
+    return jnp.where(jnp.abs(data) < 1.0 / s2, 0.5 * s2 * data * data,
+                     jnp.sign(data) * data - 0.5 / s2)
+
+
+register("smooth_l1", _smooth_l1,
+         params={"scalar": Param(A.parse_float, REQUIRED, "sigma")},
+         doc="Smooth L1: 0.5 (sigma x)^2 below |x| = 1/sigma^2, |x| - 0.5/sigma^2 above.")
+
+
 # add_n / ElementWiseSum is registered in shape.py (owned by the shape-ops family).
 
 
@@ -211,7 +242,7 @@ def _rint(x: Array) -> Array:
 def _float_math(fn: Unary) -> Unary:
     """MXNet computes float math on integer inputs in float and truncates back."""
     def run(x: Array) -> Array:
-        if is_integer(x):
+        if _is_integer(x):
             return fn(x.astype(jnp.float32)).astype(x.dtype)
         return fn(x)
     return run
@@ -242,6 +273,12 @@ _FLOAT_MATH: dict[str, Unary] = {
 UNARY: dict[str, Unary] = {**_INTEGER_EXACT,
                            **{k: _float_math(f) for k, f in _FLOAT_MATH.items()}}
 
+
+
+def _unary(fn: Unary) -> Callable[..., Array]:
+    return lambda p, data: fn(data)
+
+
 for _name, _fn in UNARY.items():
-    register(_name, (lambda fn: lambda p, data: fn(data))(_fn), doc=f"Elementwise {_name}.")
+    register(_name, _unary(_fn), doc=f"Elementwise {_name}.")
 register("_copy", lambda p, data: data, aliases=("identity",), doc="Identity (a copy).")
