@@ -3,9 +3,29 @@
 `mx.nd.<Op>` functions come from the same op registry as `mx.sym.<Op>`. No Symbol here.
 """
 
-from .ndarray import (NDArray, arange, array, concat, empty, full, ones, zeros,  # noqa: F401
-                      waitall, maximum, minimum, moveaxis, save, load, load_frombuffer)
-from . import random  # noqa: F401
-from . import op_functions as _op_functions
+import types as _types
 
+from . import op_functions as _op_functions
+from . import random  # noqa: F401
+from .ndarray import (  # noqa: F401
+                      NDArray,
+                      arange,
+                      array,
+                      concat,
+                      empty,
+                      full,
+                      load,
+                      load_frombuffer,
+                      maximum,
+                      minimum,
+                      moveaxis,
+                      ones,
+                      save,
+                      waitall,
+                      zeros,
+)
+
+# MXNet also exposes every op, underscored ones included, under `_internal`.
+_internal = _types.ModuleType(__name__ + "._internal")
 _op_functions.install(globals())
+_op_functions.install(vars(_internal))
