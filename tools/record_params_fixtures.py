@@ -119,7 +119,9 @@ def _write_mxnet_files(rng: np.random.Generator) -> dict[str, dict]:
             mx.util.set_np_shape(False)
         files[name] = {"written_by": "mx.nd.save", "np_shape": np_shape, "note": note}
 
-    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)  # noqa: E731
+    def f32(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape).astype(np.float32)
+
     save("list.params", [_nd(f32(2, 3)), _nd(f32(4))], "list form")
     save("dict.params", {"arg:fc1_weight": _nd(f32(4, 3)), "arg:fc1_bias": _nd(f32(4)),
                          "aux:bn0_moving_var": _nd(f32(4) ** 2)},
@@ -208,14 +210,14 @@ def _corruptions(good: bytes) -> dict[str, tuple[bytes, str]]:
         "empty_file": (b"", "no bytes at all"),
         "short_header": (good[:10], "ends inside the reserved word"),
         "bad_list_magic": (patch(0, "<Q", 0x113), "list magic 0x113"),
-        "truncated_data": (good[:80], "ends inside the first array's data"),
+        "truncated_data": (good[:100], "ends inside the first array's data"),
         "truncated_names": (good[:-1], "ends inside the last name"),
         "huge_array_count": (patch(16, "<Q", 1 << 40), "array count 2**40"),
         "name_count_mismatch": (good[:names_at] + _names(["only_one"]),
                                 "1 name for 3 arrays"),
         "huge_name_length": (patch(names_at + 8, "<Q", 1 << 40), "name length 2**40"),
-        "non_utf8_name": (good[:names_at] + _names(["a", "b"]) +
-                          struct.pack("<Q", 1) + b"\xff", "name byte 0xff"),
+        "non_utf8_name": (good[:names_at] + _names(["a", "b", "c"])[:-1] + b"\xff",
+                          "last name is the byte 0xff"),
         "record_magic_bitflip": (patch(24, "<I", 0xF993FAD9), "record magic 0xf993fad9"),
         "unknown_stype": (patch(28, "<i", 5), "storage type 5"),
         "sparse_stype": (patch(28, "<i", 1), "storage type 1 on dense data"),
@@ -242,7 +244,8 @@ def main() -> None:
     os.makedirs(os.path.join(OUT, "corrupt"))
     files = _write_mxnet_files(rng)
     files.update(_write_legacy_files(rng))
-    good = open(os.path.join(OUT, "dict.params"), "rb").read()
+    with open(os.path.join(OUT, "dict.params"), "rb") as f:
+        good = f.read()
     for name, (data, note) in _corruptions(good).items():
         rel = f"corrupt/{name}.params"
         with open(os.path.join(OUT, rel), "wb") as f:
