@@ -330,7 +330,7 @@ def test_process_killed_mid_write_keeps_old_file(tmp_path):
     save_arrays(path, OLD)
     script = textwrap.dedent(f"""
         import os, signal, numpy as np
-        from jaxsym.formats import params
+        from jaxsym.formats import _atomic, params
         class Killer:  # a file that dies after writing 10 bytes
             def __init__(self, f): self.f = f
             def __enter__(self): return self
@@ -339,7 +339,7 @@ def test_process_killed_mid_write_keeps_old_file(tmp_path):
                 self.f.write(bytes(next(iter(chunks)))[:10]); self.f.flush()
                 os.kill(os.getpid(), signal.SIGKILL)
         real_open = open
-        params.open = lambda fd, mode: Killer(real_open(fd, mode))
+        _atomic.open = lambda fd, mode: Killer(real_open(fd, mode))
         params.save_arrays({str(path)!r}, {{"w": np.ones((1000, 100))}})
     """)
     env = dict(os.environ, PYTHONPATH=str(Path(params.__file__).parents[2]))

@@ -31,15 +31,14 @@ Writing is atomic (`save_arrays`) and byte-identical to `mx.nd.save`.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import struct
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from ._atomic import write_atomic
 from jaxsym.base import (
     DTYPE_MX_TO_NP,
     DTYPE_NP_TO_MX,
@@ -362,35 +361,4 @@ def save_arrays(fname: str | os.PathLike[str], data: ArrayData | np.ndarray, *,
     renamed over `fname`, so a crash leaves either the old file or the new one.
     """
     names, arrays = _normalise(data)
-    path = os.fspath(fname)
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    try:
-        # Mode 0o666 lets the umask apply, as for an ordinary open(); O_BINARY keeps
-        # Windows from translating newlines.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o666)
-    except OSError as err:
-        raise MXNetError(f"{path}: cannot write NDArray file: {err.strerror or err}") from err
-    try:
-        with open(fd, "wb") as f:
-            f.writelines(_chunks(names, arrays, np_shape))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise MXNetError(f"{path}: cannot write NDArray file: "
-                             f"{err.strerror or err}") from err
-        raise
-    if sys.platform != "win32":
-        # Make the rename durable too; a filesystem that cannot fsync a directory
-        # still holds a complete file.
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+    write_atomic(os.fspath(fname), _chunks(names, arrays, np_shape), "NDArray file")
