@@ -7,6 +7,8 @@ together by `seed`, so a seeded program is reproducible run to run.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _state: dict[str, object] = {"seed": 0, "counter": 0, "np": np.random.default_rng(0)}
@@ -21,10 +23,16 @@ def seed(seed_state: int) -> None:
 
 def next_key():  # -> jax.Array
     """A fresh JAX PRNG key; each call returns a different one."""
+    _state["counter"] = int(_state["counter"]) + 1  # type: ignore[arg-type]
+    return _derive()(int(_state["seed"]), int(_state["counter"]))  # type: ignore[arg-type]
+
+
+@functools.cache
+def _derive():  # -> Callable[[int, int], jax.Array]
+    """key(seed, counter) as one compiled call (jax is imported on first use)."""
     import jax
 
-    _state["counter"] = int(_state["counter"]) + 1  # type: ignore[arg-type]
-    return jax.random.fold_in(jax.random.PRNGKey(int(_state["seed"])), int(_state["counter"]))  # type: ignore[arg-type]
+    return jax.jit(lambda s, c: jax.random.fold_in(jax.random.PRNGKey(s), c))
 
 
 def numpy_rng() -> np.random.Generator:

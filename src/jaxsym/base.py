@@ -8,8 +8,8 @@ __all__ = ["MXNetError", "MXNetValueError", "MXNetTypeError", "Context", "cpu", 
            "current_context", "DTYPE_NP_TO_MX", "DTYPE_MX_TO_NP", "dtype_np", "dtype_name"]
 
 
-class MXNetError(Exception):
-    """The error jaxsym raises for bad input, as `mxnet.base.MXNetError`."""
+class MXNetError(RuntimeError):
+    """The error jaxsym raises for bad input; a RuntimeError, as `mxnet.base.MXNetError`."""
 
 
 class MXNetValueError(MXNetError, ValueError):

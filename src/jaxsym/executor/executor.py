@@ -1,14 +1,25 @@
 """Executor: MXNet's bound graph, with arrays held in NDArray handles.
 
-The graph is lowered once; each (is_train, gradient pattern) gets one jitted
-function, and JAX's own cache keys it further by shapes and dtypes. Training-mode
-forward computes outputs and the VJP residuals in one compiled call; when every
-output is a loss layer (whose backward ignores head gradients) the gradients are
-computed in that same call, so forward + backward is a single computation.
+The graph is lowered once per symbol (`_Program`, shared by `reshape` and
+`shared_exec`); each (is_train, gradient pattern) gets one jitted function, and
+JAX's own cache keys it further by shapes and dtypes, so a repeated forward only
+dispatches. Training-mode forward computes outputs and the VJP residuals in one
+compiled call; when every output is a loss layer (whose backward ignores head
+gradients) the gradients come from that same call, so forward + backward is a
+single computation.
+
+MXNet behaviours reproduced here:
+- gradients are computed only for arguments whose grad_req is not 'null' and that
+  have a gradient array; 'add' accumulates; a 'null' array is left untouched;
+- aux states (BatchNorm's moving statistics) are committed by `backward`, and only
+  when the executor computes some gradient, never by `forward` alone;
+- an executor that computes gradients overwrites inputs an op declares fixed
+  (BatchNorm's gamma under fix_gamma becomes ones) on every forward.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,14 +28,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _rng
-from ..base import Context, MXNetError, MXNetValueError, current_context, dtype_np
-from ..graph.node import Entry
+from ..base import Context, MXNetError, MXNetTypeError, MXNetValueError, current_context, dtype_np
+from ..graph.node import Entry, topological_order
 from ..ndarray.ndarray import NDArray
+from ..ops import registry
 from . import infer
-from .lower import Lowered
+from .lower import Lowered, inference_forward
 
 Shape = tuple[int, ...]
 _GRAD_REQS = ("write", "add", "null")
+_HEAD_GRAD_REQUIRED = (
+    "Because the last operator is not Loss function, head_gradient is required when "
+    "calling backward. If you are attempting to minimize the output as an objective, "
+    "please modify your network and pass it through the make_loss symbol.")
 
 
 class _Program:
@@ -34,54 +50,68 @@ class _Program:
         self.heads = tuple(heads)
         self.lowered = Lowered(heads)
         self.output_names = output_names
-        self._cache: dict[tuple, Any] = {}
+        self.fixed_args = self._fixed_args()
+        self._cache: dict[Any, Any] = {}
+
+    def _fixed_args(self) -> tuple[tuple[int, float], ...]:
+        """(argument position, constant) for op inputs MXNet pins (fix_gamma)."""
+        positions = {id(n): i for i, n in enumerate(self.lowered.arg_nodes)}
+        fixed = []
+        for node in topological_order(self.heads):
+            if node.is_variable:
+                continue
+            opdef = registry.get(node.op)
+            if opdef.fixed_inputs is None:
+                continue
+            slots = opdef.input_names(node.params)
+            for slot, value in opdef.fixed_inputs(node.params).items():
+                src = node.inputs[slots.index(slot)][0]
+                if id(src) in positions:
+                    fixed.append((positions[id(src)], value))
+        return tuple(fixed)
 
     def forward_fn(self, is_train: bool):
         key = ("fwd", is_train)
         if key not in self._cache:
             lowered = self.lowered
+            if not is_train:  # kernels re-laid-out and BatchNorm folded once per weights
+                self._cache[key] = inference_forward(lowered)
+                return self._cache[key]
 
             def forward(args, aux, rng):
                 return lowered(args, aux, rng, is_train)
             self._cache[key] = jax.jit(forward)
         return self._cache[key]
 
-    def _split(self, diff: tuple[int, ...]):
+    def _vjp(self, diff: tuple[int, ...]):
+        """Training forward over the `diff` arguments: (outputs, new aux, pullback)."""
         lowered = self.lowered
 
         def run(diff_args, other_args, aux, rng):
-            args = list(other_args)
-            for pos, value in zip(diff, diff_args):
-                args[pos] = value
-            return lowered(args, aux, rng, True)
+            def f(values):
+                args = list(other_args)
+                for pos, value in zip(diff, values):
+                    args[pos] = value
+                return lowered(args, aux, rng, True)
+            outs, pullback, new_aux = jax.vjp(f, diff_args, has_aux=True)
+            return outs, new_aux, pullback
         return run
 
     def vjp_fn(self, diff: tuple[int, ...]):
-        """Forward in training mode returning outputs, new aux and a VJP closure."""
+        """Training forward returning outputs, new aux and the VJP closure."""
         key = ("vjp", diff)
         if key not in self._cache:
-            run = self._split(diff)
-
-            def forward(diff_args, other_args, aux, rng):
-                def f(d):
-                    outs, new_aux = run(d, other_args, aux, rng)
-                    return outs, new_aux
-                outs, pullback, new_aux = jax.vjp(f, diff_args, has_aux=True)
-                return outs, new_aux, pullback
-            self._cache[key] = jax.jit(forward)
+            self._cache[key] = jax.jit(self._vjp(diff))
         return self._cache[key]
 
     def fused_fn(self, diff: tuple[int, ...]):
-        """Forward + backward with unit head gradients (all outputs are losses)."""
+        """Forward + backward in one call (every output is a loss layer)."""
         key = ("fused", diff)
         if key not in self._cache:
-            run = self._split(diff)
+            run = self._vjp(diff)
 
             def step(diff_args, other_args, aux, rng):
-                def f(d):
-                    outs, new_aux = run(d, other_args, aux, rng)
-                    return outs, new_aux
-                outs, pullback, new_aux = jax.vjp(f, diff_args, has_aux=True)
+                outs, new_aux, pullback = run(diff_args, other_args, aux, rng)
                 (grads,) = pullback([jnp.ones_like(o) for o in outs])
                 return outs, new_aux, grads
             self._cache[key] = jax.jit(step)
@@ -93,26 +123,76 @@ class _Program:
         return self._cache["pullback"]
 
 
-def _as_list(name: str, value: Any, names: list[str], allow_missing: bool = False,
-             what: str = "argument") -> list[Any]:
-    if value is None:
-        return [None] * len(names)
+_PROGRAMS: OrderedDict[tuple, _Program] = OrderedDict()
+_MAX_PROGRAMS = 64
+
+
+def _structure(heads: Sequence[Entry]) -> tuple:
+    """What a compiled program depends on: ops, parameters, wiring and names."""
+    order = topological_order(heads)
+    slot = {id(n): i for i, n in enumerate(order)}
+    nodes = tuple((n.name, n.op, n.params, tuple((slot[id(s)], i) for s, i in n.inputs))
+                  for n in order)
+    return nodes, tuple((slot[id(n)], i) for n, i in heads)
+
+
+def program_for(heads: Sequence[Entry], output_names: list[str]) -> _Program:
+    """The compiled program of a graph, shared by every executor of an identical graph
+    (rebinding a symbol, or rebuilding the same network, compiles nothing new)."""
+    key = _structure(heads)
+    program = _PROGRAMS.get(key)
+    if program is None:
+        program = _PROGRAMS[key] = _Program(heads, output_names)
+        if len(_PROGRAMS) > _MAX_PROGRAMS:
+            _PROGRAMS.popitem(last=False)
+    else:
+        _PROGRAMS.move_to_end(key)
+    return program
+
+
+def _arrays(what: str, value: Any, names: list[str], allow_missing: bool
+            ) -> list[NDArray | None]:
+    """MXNet's bind argument forms: a list in `names` order or a dict by name."""
     if isinstance(value, Mapping):
-        unknown = [k for k in value if k not in names]
-        if unknown and what != "aux state":
-            raise MXNetValueError(f"{name}: {unknown} are not {what}s of the symbol; "
-                                  f"{what}s are {names}")
-        out = [value.get(n) for n in names]
-        missing = [n for n, v in zip(names, out) if v is None]
-        if missing and not allow_missing:
-            raise MXNetValueError(f"{name}: {what} {missing[0]!r} is missing; "
-                                  f"give every one of {names}")
-        return out
-    value = list(value)
-    if len(value) != len(names) and not (allow_missing and len(value) < len(names)):
-        raise MXNetValueError(f"{name}: expected {len(names)} {what}s {names}, "
-                              f"got {len(value)}")
-    return value + [None] * (len(names) - len(value))
+        out = []
+        for name in names:
+            if name not in value:
+                if not allow_missing:
+                    raise MXNetValueError(f"key `{name}` is missing in `{what}`")
+                out.append(None)
+                continue
+            out.append(value[name])
+    elif isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise MXNetValueError(f"Length of {what} does not match the number of "
+                                  f"arguments: got {len(value)}, expected {len(names)} "
+                                  f"{names}")
+        out = list(value)
+    else:
+        raise MXNetTypeError(f"{what}: Only accept list of NDArrays or dict of str to "
+                             f"NDArray, got {type(value).__name__}")
+    for name, array in zip(names, out):
+        if not (isinstance(array, NDArray) or (array is None and allow_missing)):
+            raise MXNetTypeError(f"{what}: Only accept list of NDArrays or dict of str to "
+                                 f"NDArray; {name!r} is {type(array).__name__}")
+    return out
+
+
+def _grad_reqs(grad_req: Any, names: list[str]) -> list[str]:
+    if isinstance(grad_req, str):
+        reqs = [grad_req] * len(names)
+    elif isinstance(grad_req, Mapping):
+        reqs = [grad_req.get(n, "null") for n in names]
+    else:
+        reqs = list(grad_req)
+        if len(reqs) != len(names):
+            raise MXNetValueError(f"grad_req: expected {len(names)} entries for {names}, "
+                                  f"got {len(reqs)}")
+    for name, req in zip(names, reqs):
+        if req not in _GRAD_REQS:
+            raise MXNetValueError(f"grad_req must be in {_GRAD_REQS}, got {req!r} for "
+                                  f"{name!r}")
+    return reqs
 
 
 class Executor:
@@ -120,122 +200,103 @@ class Executor:
 
     def __init__(self, program: _Program, ctx: Context, arg_arrays: list[NDArray],
                  grad_arrays: list[NDArray | None], grad_req: list[str],
-                 aux_arrays: list[NDArray], symbol: Any = None) -> None:
+                 aux_arrays: list[NDArray], symbol: Any) -> None:
         self._program = program
         self._ctx = ctx
         self._symbol = symbol
         self.arg_arrays = arg_arrays
         self.grad_arrays = grad_arrays
         self.aux_arrays = aux_arrays
-        self._grad_req = grad_req
+        # MXNet writes (never adds) the zero gradient of a pinned input (fix_gamma).
+        pinned = {pos for pos, _ in program.fixed_args}
+        self._grad_req = [("write" if i in pinned and req == "add" else req)
+                          for i, req in enumerate(grad_req)]
         names = program.lowered.arg_names
         self._diff = tuple(i for i, (req, g) in enumerate(zip(grad_req, grad_arrays))
                            if req != "null" and g is not None)
+        self._fixed = program.fixed_args if self._diff else ()
+        self._fused = bool(self._diff) and all(program.lowered.loss_heads)
         self.arg_dict = dict(zip(names, arg_arrays))
-        self.grad_dict = {n: g for n, g in zip(names, grad_arrays) if g is not None}
+        self.grad_dict = dict(zip(names, grad_arrays))
         self.aux_dict = dict(zip(program.lowered.aux_names, aux_arrays))
         self.outputs: list[NDArray] = []
         self._pending: dict[str, Any] = {}
         self._monitor = None
 
-    # -- construction ---------------------------------------------------------------------
+    # -- construction -----------------------------------------------------------------
     @classmethod
     def bind(cls, symbol: Any, ctx: Context | None, args: Any, args_grad: Any = None,
              grad_req: Any = "write", aux_states: Any = None, group2ctx: Any = None,
-             shared_exec: Any = None) -> Executor:
+             shared_exec: Executor | None = None) -> Executor:
+        if ctx is not None and not isinstance(ctx, Context):
+            raise MXNetTypeError("Context type error")
         ctx = ctx or current_context()
-        program = (shared_exec._program if shared_exec is not None and
-                   shared_exec._program.heads == tuple(symbol._outputs)
-                   else _Program(symbol._outputs, symbol.list_outputs()))
+        program = cls._program_for(symbol, shared_exec)
         names = program.lowered.arg_names
         aux_names = program.lowered.aux_names
-        arg_arrays = _as_list("bind", args, names)
-        for n, a in zip(names, arg_arrays):
-            if not isinstance(a, NDArray):
-                raise MXNetValueError(f"bind: argument {n!r} must be an NDArray, got "
-                                      f"{type(a).__name__}")
-        grad_arrays = _as_list("bind args_grad", args_grad, names, allow_missing=True)
-        reqs = cls._grad_reqs(grad_req, names)
-        if aux_names and aux_states is None:
-            raise MXNetValueError(f"bind: aux_states must be given for {aux_names}")
-        aux_arrays = _as_list("bind aux_states", aux_states, aux_names, what="aux state")
-        for n, a in zip(aux_names, aux_arrays):
-            if not isinstance(a, NDArray):
-                raise MXNetValueError(f"bind: aux state {n!r} must be an NDArray")
-        shapes = {n: a.shape for n, a in zip(names, arg_arrays)}
-        shapes.update({n: a.shape for n, a in zip(aux_names, aux_arrays)})
-        cls._check_shapes(program, shapes, arg_arrays, aux_arrays)
-        for n, g, a in zip(names, grad_arrays, arg_arrays):
-            if g is not None and g.shape != a.shape:
-                raise MXNetValueError(f"bind: gradient array for {n!r} has shape {g.shape}, "
-                                      f"argument has {a.shape}")
-        return cls(program, ctx, arg_arrays, grad_arrays, reqs, aux_arrays, symbol)
+        arg_arrays = _arrays("args", args, names, allow_missing=False)
+        grad_arrays = ([None] * len(names) if args_grad is None
+                       else _arrays("args_grad", args_grad, names, allow_missing=True))
+        reqs = _grad_reqs(grad_req, names)
+        aux_arrays = _arrays("aux_states", [] if aux_states is None else aux_states,
+                             aux_names, allow_missing=False)
+        shapes = {n: a.shape for n, a in zip(names + aux_names, arg_arrays + aux_arrays)}
+        # Validates every node once, so a bad shape names the node, never a JAX trace.
+        infer.propagate(program.heads, shapes)
+        for name, grad, array in zip(names, grad_arrays, arg_arrays):
+            if grad is not None and grad.shape != array.shape:
+                raise MXNetValueError(f"bind: gradient array for {name!r} has shape "
+                                      f"{grad.shape}, the argument has {array.shape}")
+        return cls(program, ctx, arg_arrays, grad_arrays, reqs, aux_arrays,  # type: ignore[arg-type]
+                   symbol)
 
     @staticmethod
-    def _grad_reqs(grad_req: Any, names: list[str]) -> list[str]:
-        if isinstance(grad_req, str):
-            reqs = [grad_req] * len(names)
-        elif isinstance(grad_req, Mapping):
-            reqs = [grad_req.get(n, "null") for n in names]
-        else:
-            reqs = list(grad_req)
-            if len(reqs) != len(names):
-                raise MXNetValueError(f"grad_req: expected {len(names)} entries, got "
-                                      f"{len(reqs)}")
-        for n, r in zip(names, reqs):
-            if r not in _GRAD_REQS:
-                raise MXNetValueError(f"grad_req for {n!r} must be one of {_GRAD_REQS}, "
-                                      f"got {r!r}")
-        return reqs
-
-    @staticmethod
-    def _check_shapes(program: _Program, shapes: dict[str, Shape],
-                      arg_arrays: list[NDArray], aux_arrays: list[NDArray]) -> None:
-        """Validate every node once at bind, so errors name the node, not a JAX trace."""
-        node_shapes, _, order = infer.propagate(program.heads, shapes)
-        for node in order:
-            if node.is_variable and node.name in shapes:
-                inferred = node_shapes[id(node)][0]
-                if inferred is not None and tuple(inferred) != tuple(shapes[node.name]):
-                    raise MXNetValueError(
-                        f"bind: argument {node.name!r} has shape {shapes[node.name]}, "
-                        f"inferred {inferred}")
+    def _program_for(symbol: Any, shared_exec: Executor | None) -> _Program:
+        if shared_exec is not None and shared_exec._program.heads == tuple(symbol._outputs):
+            return shared_exec._program
+        return program_for(symbol._outputs, symbol.list_outputs())
 
     @classmethod
     def simple_bind(cls, symbol: Any, ctx: Context | None, grad_req: Any = "write",
-                    type_dict: Mapping[str, Any] | None = None, shared_exec: Any = None,
+                    type_dict: Mapping[str, Any] | None = None,
+                    shared_exec: Executor | None = None,
                     shapes: Mapping[str, Any] | None = None) -> Executor:
+        """Allocate every argument, gradient and aux state (zeros) from given shapes."""
         ctx = ctx or current_context()
-        shapes = dict(shapes or {})
-        known = symbol._known((), shapes, "shape")
-        arg_shapes, _, aux_shapes = symbol.infer_shape(**known)
+        known = {k: tuple(int(d) for d in v) for k, v in (shapes or {}).items()}
+        inputs = symbol.list_inputs()
+        unknown = [k for k in known if k not in inputs]
+        if unknown:
+            raise MXNetValueError(f"simple_bind: {unknown} are not inputs of the symbol; "
+                                  f"inputs are {inputs}")
+        arg_shapes, _, aux_shapes = infer.infer_shape(symbol._outputs, known, partial=False)
         if arg_shapes is None:
             missing = infer.unknown_arguments(symbol._outputs, known)
-            raise MXNetValueError(
-                f"simple_bind: cannot infer the shapes of {missing} from the given shapes "
-                f"{known}; give their shapes too")
+            raise MXNetError(
+                "simple_bind error: InferShape pass cannot decide shapes for the following "
+                f"arguments: {missing}. Please consider providing them as inputs (given: "
+                f"{known})")
         type_dict = {k: dtype_np(v) for k, v in (type_dict or {}).items()}
-        arg_types, _, aux_types = symbol.infer_type(**type_dict) if type_dict else (
-            None, None, None)
+        arg_types, _, aux_types = infer.infer_type(symbol._outputs, type_dict)
         names = symbol.list_arguments()
         aux_names = symbol.list_auxiliary_states()
         if arg_types is None:
             arg_types = [type_dict.get(n, np.float32) for n in names]
             aux_types = [type_dict.get(n, np.float32) for n in aux_names]
-        reqs = cls._grad_reqs(grad_req, names)
-        program = (shared_exec._program if shared_exec is not None else
-                   _Program(symbol._outputs, symbol.list_outputs()))
+        reqs = _grad_reqs(grad_req, names)
+        program = cls._program_for(symbol, shared_exec)
         device = ctx.jax_device()
 
         def alloc(shape: Shape, dtype: Any) -> NDArray:
-            return NDArray(jax.device_put(jnp.zeros(shape, dtype), device), ctx)
+            # From host zeros: jnp.zeros compiles one XLA program per new shape (~30 ms).
+            return NDArray(jax.device_put(np.zeros(shape, dtype), device), ctx)
         args = [alloc(s, t) for s, t in zip(arg_shapes, arg_types)]
         grads = [alloc(s, t) if r != "null" else None
                  for s, t, r in zip(arg_shapes, arg_types, reqs)]
         aux = [alloc(s, t) for s, t in zip(aux_shapes, aux_types)]
         return cls(program, ctx, args, grads, reqs, aux, symbol)
 
-    # -- running ----------------------------------------------------------------------------
+    # -- running ------------------------------------------------------------------------
     @property
     def output_dict(self) -> dict[str, NDArray]:
         return dict(zip(self._program.output_names, self.outputs))
@@ -247,129 +308,146 @@ class Executor:
             for handle, value in zip(self.outputs, outs):
                 handle._data = value
 
-    def forward(self, is_train: bool = False, **kwargs: Any) -> list[NDArray]:
+    def _feed(self, kwargs: dict[str, Any]) -> None:
         for name, value in kwargs.items():
-            if name not in self.arg_dict:
-                raise MXNetValueError(f"forward: unknown argument {name!r}; arguments are "
-                                      f"{list(self.arg_dict)}")
-            target = self.arg_dict[name]
-            source = value._data if isinstance(value, NDArray) else jnp.asarray(value)
-            if tuple(source.shape) != target.shape:
-                raise MXNetValueError(f"forward: {name!r} has shape {tuple(source.shape)}, "
-                                      f"the executor was bound with {target.shape}; use "
-                                      "reshape() for a new shape")
-            target[:] = source
+            if not isinstance(value, (NDArray, np.ndarray)):
+                raise MXNetValueError("only accept keyword argument of NDArrays and "
+                                      f"numpy.ndarray; {name!r} is {type(value).__name__}")
+            target = self.arg_dict.get(name)
+            if target is None:
+                raise MXNetTypeError(f"Unknown argument {name}; arguments are "
+                                     f"{list(self.arg_dict)}")
+            if tuple(value.shape) != target.shape:
+                raise MXNetValueError(f"Shape not match! Argument {name}, need: "
+                                      f"{target.shape}, received: {tuple(value.shape)}")
+            target[:] = value
+
+    def forward(self, is_train: bool = False, **kwargs: Any) -> list[NDArray]:
+        """Compute the outputs; with is_train, also what backward needs."""
+        if kwargs:
+            self._feed(kwargs)
+        for pos, value in self._fixed:
+            handle = self.arg_arrays[pos]
+            handle._data = jnp.full(handle.shape, value, handle._data.dtype)
         args = [a._data for a in self.arg_arrays]
         aux = [a._data for a in self.aux_arrays]
         rng = _rng.next_key() if self._program.lowered.needs_key else None
-        self._pending = {}
-        try:
-            if not is_train or not self._diff:
-                outs, new_aux = self._program.forward_fn(bool(is_train))(args, aux, rng)
-                if is_train:
-                    self._pending = {"aux": new_aux}
+        if not is_train or not self._diff:
+            outs, _ = self._program.forward_fn(bool(is_train))(args, aux, rng)
+            self._pending = {}
+        else:
+            diff_args = [args[i] for i in self._diff]
+            if self._fused:
+                outs, new_aux, grads = self._program.fused_fn(self._diff)(
+                    diff_args, args, aux, rng)
+                self._pending = {"aux": new_aux, "grads": grads}
             else:
-                diff_args = [args[i] for i in self._diff]
-                if all(self._program.lowered.loss_heads):
-                    outs, new_aux, grads = self._program.fused_fn(self._diff)(
-                        diff_args, args, aux, rng)
-                    self._pending = {"aux": new_aux, "grads": grads}
-                else:
-                    outs, new_aux, pullback = self._program.vjp_fn(self._diff)(
-                        diff_args, args, aux, rng)
-                    self._pending = {"aux": new_aux, "pullback": pullback}
-        except MXNetError:
-            raise
+                outs, new_aux, pullback = self._program.vjp_fn(self._diff)(
+                    diff_args, args, aux, rng)
+                self._pending = {"aux": new_aux, "pullback": pullback}
         self._set_outputs(outs)
         return self.outputs
 
     def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
+        """Write (or add) the gradients of the last training forward."""
         pending = self._pending
+        if not self._diff:
+            return
         if not pending:
             raise MXNetError("backward: call forward(is_train=True) first")
-        for handle, value in zip(self.aux_arrays, pending["aux"]):
-            handle._data = value
         if "grads" in pending:
             grads = pending["grads"]
-        elif "pullback" in pending:
-            if out_grads is None:
-                raise MXNetError(
-                    "Because the last operator is not Loss function, head_gradient is "
-                    "required when calling backward. If you are attempting to minimize the "
-                    "output as an objective, please modify your network and pass it "
-                    "through the make_loss symbol.")
-            if isinstance(out_grads, NDArray):
-                out_grads = [out_grads]
-            if len(out_grads) != len(self.outputs):
-                raise MXNetValueError(f"backward: expected {len(self.outputs)} head "
-                                      f"gradients, got {len(out_grads)}")
-            cts = []
-            for i, (g, o) in enumerate(zip(out_grads, self.outputs)):
-                g = g._data if isinstance(g, NDArray) else jnp.asarray(g)
-                if tuple(g.shape) != o.shape:
-                    raise MXNetValueError(f"backward: head gradient {i} has shape "
-                                          f"{tuple(g.shape)}, output has {o.shape}")
-                cts.append(g.astype(o._data.dtype))
-            grads = self._program.pullback_fn()(pending["pullback"], cts)
         else:
-            self._pending = {}
-            return
-        for pos, g in zip(self._diff, grads):
+            grads = self._program.pullback_fn()(pending["pullback"],
+                                                self._head_grads(out_grads))
+        for handle, value in zip(self.aux_arrays, pending["aux"]):
+            handle._data = value
+        for pos, grad in zip(self._diff, grads):
             handle = self.grad_arrays[pos]
-            if self._grad_req[pos] == "add":
-                handle._data = handle._data + g
-            else:
-                handle._data = g
+            handle._data = handle._data + grad if self._grad_req[pos] == "add" else grad  # type: ignore[union-attr]
         self._pending = {}
 
-    # -- parameters -------------------------------------------------------------------------
+    def _head_grads(self, out_grads: Any) -> list[jax.Array]:
+        if isinstance(out_grads, NDArray):
+            out_grads = [out_grads]
+        elif isinstance(out_grads, Mapping):
+            out_grads = [out_grads[k] for k in self._program.output_names]
+        out_grads = list(out_grads or [])
+        loss = self._program.lowered.loss_heads
+        cts = []
+        for i, output in enumerate(self.outputs):
+            given = out_grads[i] if i < len(out_grads) else None
+            if given is None:
+                if not loss[i]:
+                    raise MXNetError(_HEAD_GRAD_REQUIRED)
+                cts.append(jnp.ones_like(output._data))
+                continue
+            if not isinstance(given, NDArray):
+                raise MXNetTypeError("inputs must be NDArray")
+            if given.shape != output.shape:
+                raise MXNetValueError(f"backward: head gradient {i} has shape {given.shape}, "
+                                      f"output {self._program.output_names[i]!r} has "
+                                      f"{output.shape}")
+            cts.append(given._data.astype(output._data.dtype))
+        return cts
+
+    # -- parameters -----------------------------------------------------------------------
     def copy_params_from(self, arg_params: Mapping[str, NDArray],
                          aux_params: Mapping[str, NDArray] | None = None,
                          allow_extra_params: bool = False) -> None:
+        """Copy values into the bound arrays by name (cast to their dtype)."""
         for name, value in arg_params.items():
             if name in self.arg_dict:
-                self.arg_dict[name][:] = value
+                value.astype(self.arg_dict[name].dtype).copyto(self.arg_dict[name])
             elif not allow_extra_params:
-                raise MXNetValueError(f"Find name {name!r} that is not in the arguments")
+                raise MXNetValueError(f'Find name "{name}" that is not in the arguments')
         for name, value in (aux_params or {}).items():
             if name in self.aux_dict:
-                self.aux_dict[name][:] = value
+                value.astype(self.aux_dict[name].dtype).copyto(self.aux_dict[name])
             elif not allow_extra_params:
-                raise MXNetValueError(f"Find name {name!r} that is not in the auxiliary "
+                raise MXNetValueError(f"Find name {name} that is not in the auxiliary "
                                       "states")
 
     def reshape(self, partial_shaping: bool = False, allow_up_sizing: bool = False,
                 **kwargs: Any) -> Executor:
-        """A new executor for new input shapes, sharing this one's compiled program."""
-        symbol = self._symbol
-        arg_shapes, _, aux_shapes = symbol.infer_shape(**kwargs)
+        """A new executor for new input shapes, sharing this one's compiled program.
+
+        Arrays whose shape is unchanged are shared; as in MXNet, a larger array needs
+        allow_up_sizing and a changed array that was not named needs partial_shaping.
+        """
+        lowered = self._program.lowered
+        known = {k: tuple(v) for k, v in kwargs.items()}
+        arg_shapes, _, aux_shapes = infer.infer_shape(self._program.heads, known,
+                                                      partial=False)
         if arg_shapes is None:
-            raise MXNetValueError(f"reshape: cannot infer all shapes from {kwargs}")
-        names = self._program.lowered.arg_names
+            missing = infer.unknown_arguments(self._program.heads, known)
+            raise MXNetValueError(f"reshape: cannot infer the shapes of {missing} from "
+                                  f"{known}")
 
         def remake(old: NDArray | None, shape: Shape, name: str) -> NDArray | None:
-            if old is None:
-                return None
-            if old.shape == tuple(shape):
+            if old is None or old.shape == tuple(shape):
                 return old
-            if name not in kwargs and not partial_shaping:
-                raise MXNetValueError(
-                    f"reshape: shape of unspecified array {name!r} changed from "
-                    f"{old.shape} to {tuple(shape)}; set partial_shaping=True")
             if int(np.prod(shape)) > old.size and not allow_up_sizing:
                 raise MXNetValueError(
-                    f"reshape: new shape of {name!r} {tuple(shape)} is larger than the "
-                    f"original {old.shape}; set allow_up_sizing=True")
+                    f"New shape of arg: {name} {tuple(shape)} is larger than original "
+                    f"{old.shape}. First making a big executor and then down sizing it is "
+                    "more efficient than the reverse. If you really want to up size, set "
+                    "allow_up_sizing=True to enable allocation of new arrays.")
+            if name not in known and not partial_shaping:
+                raise MXNetValueError(
+                    f"New shape of arg: {name} {tuple(shape)} differs from the original "
+                    f"{old.shape} although it was not given; set partial_shaping=True")
             return NDArray(jnp.zeros(shape, old._data.dtype), old.context)
+        names = lowered.arg_names
         args = [remake(a, s, n) for a, s, n in zip(self.arg_arrays, arg_shapes, names)]
         grads = [remake(g, s, n) for g, s, n in zip(self.grad_arrays, arg_shapes, names)]
         aux = [remake(a, s, n) for a, s, n in
-               zip(self.aux_arrays, aux_shapes, self._program.lowered.aux_names)]
+               zip(self.aux_arrays, aux_shapes, lowered.aux_names)]
         return Executor(self._program, self._ctx, args, grads, self._grad_req, aux,  # type: ignore[arg-type]
-                        symbol)
+                        self._symbol)
 
     def set_monitor_callback(self, callback: Any, monitor_all: bool = False) -> None:
         self._monitor = callback
 
     def debug_str(self) -> str:
-        return self._symbol.debug_str() if self._symbol is not None else ""
+        return self._symbol.debug_str()

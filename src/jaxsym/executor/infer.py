@@ -39,6 +39,27 @@ def variable_dtype_hint(node: Node) -> np.dtype | None:
         return None
 
 
+def _initial_dtypes(order: list[Node], known: dict[str, np.dtype]) -> dict[int, list[Any]]:
+    """Variables' given or `__dtype__` types; everything else unknown (None)."""
+    dtypes: dict[int, list[Any]] = {}
+    for node in order:
+        if node.is_variable:
+            # Not `a or b`: a numpy dtype without fields is falsy.
+            given = known.get(node.name)
+            dtypes[id(node)] = [given if given is not None else variable_dtype_hint(node)]
+        else:
+            dtypes[id(node)] = [None] * node.num_outputs
+    return dtypes
+
+
+def _name(dtype: Any) -> str | None:
+    return None if dtype is None else np.dtype(dtype).name
+
+
+def _or_float32(dtype: Any) -> Any:
+    return np.float32 if dtype is None else dtype
+
+
 class _Eval:
     """Per-node output ShapeDtypeStructs by jax.eval_shape, memoised by signature."""
 
@@ -88,13 +109,12 @@ def propagate(heads: Sequence[Entry], known_shapes: dict[str, Shape],
     known_dtypes = known_dtypes or {}
     shapes: dict[int, list[Shape | None]] = {}
     dtypes: dict[int, list[Any]] = {}
+    dtypes = _initial_dtypes(order, known_dtypes)
     for node in order:
         if node.is_variable:
             shapes[id(node)] = [known_shapes.get(node.name) or variable_shape_hint(node)]
-            dtypes[id(node)] = [known_dtypes.get(node.name) or variable_dtype_hint(node)]
         else:
             shapes[id(node)] = [None] * node.num_outputs
-            dtypes[id(node)] = [None] * node.num_outputs
     for _ in range(_MAX_PASSES):
         changed = False
         for node in order:
@@ -120,10 +140,16 @@ def propagate(heads: Sequence[Entry], known_shapes: dict[str, Shape],
                         changed = True
             if any(s is None for s in shapes[id(node)]) and all(
                     s is not None for s in in_shapes):
-                specs = [jax.ShapeDtypeStruct(s, dtypes[id(src)][i] or np.float32)
+                specs = [jax.ShapeDtypeStruct(s, _or_float32(dtypes[id(src)][i]))
                          for (src, i), s in zip(node.inputs, in_shapes)]
                 n_in = len(opdef.input_names(node.params))
-                outs = _EVAL(node, specs, n_in)
+                try:
+                    outs = _EVAL(node, specs, n_in)
+                except MXNetError as err:
+                    better = _inconsistency(node, opdef, in_shapes)
+                    if better is None:
+                        raise
+                    raise better from err
                 if len(outs) != node.num_outputs:
                     raise MXNetError(f"operator '{node.name}' ({node.op}) produced "
                                      f"{len(outs)} outputs, expected {node.num_outputs}")
@@ -132,12 +158,34 @@ def propagate(heads: Sequence[Entry], known_shapes: dict[str, Shape],
                         not node.inputs:
                     dtypes[id(node)] = [np.dtype(o.dtype) for o in outs]
                 changed = True
-            elif all(d is None for d in dtypes[id(node)]) and first is not None \
-                    and opdef.infer_dtype is None and all(s is not None for s in in_shapes):
-                pass
         if not changed:
             break
     return shapes, dtypes, order
+
+
+def _inconsistency(node: Node, opdef: registry.OpDef,
+                   shapes: list[Shape | None]) -> MXNetError | None:
+    """MXNet's 'Shape inconsistent' report: an input whose given shape differs from
+    the one the op's rule infers from the other inputs, or None if none does."""
+    if opdef.infer_inputs is None:
+        return None
+    slots = opdef.input_names(node.params) + opdef.aux_names(node.params)
+    for pos, (given, slot) in enumerate(zip(shapes, slots)):
+        others = list(shapes)
+        others[pos] = None
+        try:
+            inferred = opdef.infer_inputs(node.params, others)[pos]
+        except (TypeError, ValueError, IndexError):
+            continue
+        if inferred is not None and given is not None and tuple(inferred) != tuple(given):
+            src = node.inputs[pos][0]
+            known = ", ".join(f"{s} {tuple(v)}" for s, v in zip(slots, others)
+                              if v is not None)
+            return MXNetError(
+                f"Error in operator {node.name} ({node.op}): Shape inconsistent for input "
+                f"'{slot}' ({src.name}): Provided = {tuple(given)}, inferred shape = "
+                f"{tuple(inferred)} from {known}")
+    return None
 
 
 def _aux_ids(order: list[Node]) -> set[int]:
@@ -176,6 +224,17 @@ def unknown_arguments(heads: Sequence[Entry], known: dict[str, Shape]) -> list[s
     return [n.name for n in order if n.is_variable and shapes[id(n)][0] is None]
 
 
+def _check_same_dtype(node: Node, dtypes: list[Any]) -> None:
+    """Elementwise ops need one dtype for all inputs, as MXNet's ElemwiseType."""
+    first = next(d for d in dtypes if d is not None)
+    for pos, d in enumerate(dtypes):
+        if d is not None and np.dtype(d) != np.dtype(first):
+            raise MXNetError(
+                f"Error in operator {node.name} ({node.op}): Incompatible attr at "
+                f"{pos}-th input ({node.inputs[pos][0].name}): expected "
+                f"{np.dtype(first).name}, got {np.dtype(d).name}")
+
+
 def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
     """(arg_types, out_types, aux_types) as numpy type objects, MXNet's order.
 
@@ -183,12 +242,7 @@ def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
     the op's own rule (Cast, argmax...) or that dtype.
     """
     order = topological_order(heads)
-    dtypes: dict[int, list[Any]] = {}
-    for node in order:
-        if node.is_variable:
-            dtypes[id(node)] = [known.get(node.name) or variable_dtype_hint(node)]
-        else:
-            dtypes[id(node)] = [None] * node.num_outputs
+    dtypes = _initial_dtypes(order, known)
     for _ in range(_MAX_PASSES):
         changed = False
         for node in order:
@@ -199,6 +253,8 @@ def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
             first = next((d for d in in_dtypes if d is not None), None)
             if first is None and node.inputs:
                 continue
+            if opdef.infer_inputs is registry.same_shape_inputs:
+                _check_same_dtype(node, in_dtypes)
             for src, i in node.inputs:
                 if dtypes[id(src)][i] is None:
                     dtypes[id(src)][i] = first
@@ -208,8 +264,10 @@ def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
                 outs = list(out) if isinstance(out, (list, tuple)) else [out]
             else:
                 outs = [first] * node.num_outputs
-            if dtypes[id(node)] != outs:
-                dtypes[id(node)] = [np.dtype(o) if o is not None else None for o in outs]
+            outs = [np.dtype(o) if o is not None else None for o in outs]
+            # Compared by name: numpy says np.dtype('float64') == None.
+            if [_name(d) for d in dtypes[id(node)]] != [_name(d) for d in outs]:
+                dtypes[id(node)] = outs
                 changed = True
         if not changed:
             break

@@ -7,9 +7,24 @@ from typing import Any
 
 _local = threading.local()
 
+# Keys MXNet's C API stores in hidden form: `lr_mult` given anywhere becomes
+# `__lr_mult__`, and list_attr reports both spellings.
+HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage",
+               "profiler_scope")
+
+
+def is_dunder(key: str) -> bool:
+    """`__key__`: a node attribute, never an op parameter."""
+    return len(key) > 4 and key.startswith("__") and key.endswith("__")
+
+
+def hidden_key(key: str) -> str:
+    """The stored spelling of an attribute key (`lr_mult` -> `__lr_mult__`)."""
+    return f"__{key}__" if key in HIDDEN_KEYS else key
+
 
 class NameManager:
-    """Gives unnamed nodes MXNet's names: the lowercase op name plus a per-name counter.
+    """Gives unnamed nodes MXNet's names: the given hint plus a per-hint counter.
 
     Used as a context manager, a fresh manager restarts every counter (`_plus0`
     again); leaving it restores the enclosing manager, whose counters carry on.
@@ -22,7 +37,6 @@ class NameManager:
     def get(self, name: str | None, hint: str) -> str:
         if name:
             return name
-        hint = hint.lower()
         count = self._counter.get(hint, 0)
         self._counter[hint] = count + 1
         return f"{hint}{count}"
@@ -41,7 +55,7 @@ class NameManager:
 
 
 class Prefix(NameManager):
-    """Prepends `prefix` to every name, given or automatic: `Prefix('blk_')`."""
+    """Prepends `prefix` to every op name, given or automatic: `Prefix('blk_')`."""
 
     def __init__(self, prefix: str) -> None:
         super().__init__()
@@ -61,18 +75,20 @@ def current() -> NameManager:
 class AttrScope:
     """Attributes attached to every symbol created inside the scope, as `mx.AttrScope`.
 
-    Keys are stored in MXNet's hidden form: `AttrScope(ctx_group='dev1')` gives
-    `__ctx_group__='dev1'`.
+    Keys are kept as given; as in MXNet, the known hidden keys (`ctx_group`,
+    `lr_mult`, ...) are stored as `__ctx_group__` when a node is created, and other
+    plain keys given to an operator are parsed as its parameters.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: str) -> None:
         for value in kwargs.values():
             if not isinstance(value, str):
                 raise ValueError("Attributes need to be string")
-        self._attr = {f"__{k}__": v for k, v in kwargs.items()}
+        self._attr: dict[str, str] = dict(kwargs)
         self._old: AttrScope | None = None
 
-    def get(self, attr: dict[str, str] | None) -> dict[str, str]:
+    def get(self, attr: dict[str, Any] | None) -> dict[str, Any]:
+        """The scope's attributes updated with `attr` (the node's own win)."""
         merged = dict(self._attr)
         if attr:
             merged.update(attr)

@@ -64,8 +64,7 @@ class NDArray:
 
     @property
     def T(self) -> NDArray:
-        if self.ndim > 2:
-            raise MXNetValueError("Only 2D matrix is allowed to be transposed")
+        """All axes reversed (a copy), as MXNet's `transpose()`."""
         return NDArray(self._data.T, self._ctx)
 
     @property
@@ -77,9 +76,10 @@ class NDArray:
         return np.array(self._data)
 
     def asscalar(self) -> Any:
+        """The single value as a numpy scalar of the array's dtype (`np.float32(3.5)`)."""
         if self.shape != (1,) and self.shape != ():
             raise MXNetValueError("The current array is not a scalar")
-        return self.asnumpy().reshape(()).item() if False else self.asnumpy().reshape(())[()]
+        return self.asnumpy().reshape(())[()]
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         out = np.asarray(self._data)
@@ -118,12 +118,17 @@ class NDArray:
         self._data.block_until_ready()
 
     def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
+        """A view with a new shape (MXNet's codes 0, -1, -2, -3, -4 and `reverse`).
+
+        As in MXNet the result shares the buffer: writing to it writes to self.
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         if "shape" in kwargs:
             shape = tuple(kwargs.pop("shape"))
         from .op_functions import make
-        return make("Reshape", "reshape")(self, shape=shape, **kwargs)
+        target = make("Reshape", "reshape")(self, shape=shape, **kwargs).shape
+        return _View(self, _Reshape(target))
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -156,7 +161,24 @@ class NDArray:
         return key
 
     def __getitem__(self, key: Any) -> NDArray:
-        return NDArray(self._data[self._index(key)], self._ctx)
+        """MXNet's legacy indexing: an int or a step-1 slice on the first axis gives a
+        view sharing the buffer; other keys copy. An int index keeps one axis of
+        length 1 on 1-D arrays, and a full tuple of ints gives shape (1,)."""
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            size = self.shape[0] if self.ndim else 0
+            if not -size <= key < size:
+                raise IndexError(f"index {key} is out of bounds for axis 0 with size {size}")
+            key = int(key) % size
+            if self.ndim == 1:
+                return _View(self, slice(key, key + 1))
+            return _View(self, key)
+        if isinstance(key, slice) and key.step in (None, 1):
+            return _View(self, key)
+        out = self._data[self._index(key)]
+        if isinstance(key, tuple) and len(key) == self.ndim and all(
+                isinstance(k, (int, np.integer)) for k in key):
+            out = out.reshape(1)
+        return NDArray(out, self._ctx)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         shared = isinstance(value, NDArray)
@@ -174,8 +196,11 @@ class NDArray:
                                           f"an NDArray of shape {self.shape}") from None
             self._data = src
             return
-        self._data = self._data.at[self._index(key)].set(
-            jnp.asarray(value, dtype=self._data.dtype))
+        index = self._index(key)
+        if isinstance(index, jax.Array) and self.ndim > 1:
+            # An NDArray key selects whole rows along the first axis.
+            index = (index,)
+        self._data = self._data.at[index].set(jnp.asarray(value, dtype=self._data.dtype))
 
     # -- arithmetic -------------------------------------------------------------------------
     def _binary(self, other: Any, op: str, scalar_op: str, reverse: bool = False) -> NDArray:
@@ -192,26 +217,6 @@ class NDArray:
             return self._binary(array(other, dtype=self.dtype), op, scalar_op, reverse)
         return NotImplemented
 
-    def __add__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_add", "_plus_scalar")
-    def __radd__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_add", "_plus_scalar")
-    def __sub__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_sub", "_minus_scalar")
-    def __rsub__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_sub", "_rminus_scalar", True)
-    def __mul__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_mul", "_mul_scalar")
-    def __rmul__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_mul", "_mul_scalar")
-    def __truediv__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_div", "_div_scalar")
-    def __rtruediv__(self, o: Any) -> NDArray: return self._binary(o, "elemwise_div", "_rdiv_scalar", True)
-    def __mod__(self, o: Any) -> NDArray: return self._binary(o, "_mod", "_mod_scalar")
-    def __rmod__(self, o: Any) -> NDArray: return self._binary(o, "_mod", "_rmod_scalar", True)
-    def __pow__(self, o: Any) -> NDArray: return self._binary(o, "_power", "_power_scalar")
-    def __rpow__(self, o: Any) -> NDArray: return self._binary(o, "_power", "_rpower_scalar", True)
-    def __eq__(self, o: Any) -> NDArray: return self._binary(o, "_equal", "_equal_scalar")  # type: ignore[override]
-    def __ne__(self, o: Any) -> NDArray: return self._binary(o, "_not_equal", "_not_equal_scalar")  # type: ignore[override]
-    def __gt__(self, o: Any) -> NDArray: return self._binary(o, "_greater", "_greater_scalar")
-    def __ge__(self, o: Any) -> NDArray: return self._binary(o, "_greater_equal", "_greater_equal_scalar")
-    def __lt__(self, o: Any) -> NDArray: return self._binary(o, "_lesser", "_lesser_scalar")
-    def __le__(self, o: Any) -> NDArray: return self._binary(o, "_lesser_equal", "_lesser_equal_scalar")
-    __div__ = __truediv__
-    __rdiv__ = __rtruediv__
     __hash__ = object.__hash__
 
     def __neg__(self) -> NDArray:
@@ -245,6 +250,80 @@ class NDArray:
         def method(*args: Any, **kwargs: Any) -> Any:
             return make(op_name, name)(self, *args, **kwargs)
         return method
+
+
+# dunder -> (op for an NDArray operand of the same shape, op for a number, reversed).
+_OPERATORS: dict[str, tuple[str, str, bool]] = {
+    "__add__": ("elemwise_add", "_plus_scalar", False),
+    "__radd__": ("elemwise_add", "_plus_scalar", False),
+    "__sub__": ("elemwise_sub", "_minus_scalar", False),
+    "__rsub__": ("elemwise_sub", "_rminus_scalar", True),
+    "__mul__": ("elemwise_mul", "_mul_scalar", False),
+    "__rmul__": ("elemwise_mul", "_mul_scalar", False),
+    "__truediv__": ("elemwise_div", "_div_scalar", False),
+    "__rtruediv__": ("elemwise_div", "_rdiv_scalar", True),
+    "__mod__": ("_mod", "_mod_scalar", False), "__rmod__": ("_mod", "_rmod_scalar", True),
+    "__pow__": ("_power", "_power_scalar", False),
+    "__rpow__": ("_power", "_rpower_scalar", True),
+    "__eq__": ("_equal", "_equal_scalar", False),
+    "__ne__": ("_not_equal", "_not_equal_scalar", False),
+    "__gt__": ("_greater", "_greater_scalar", False),
+    "__ge__": ("_greater_equal", "_greater_equal_scalar", False),
+    "__lt__": ("_lesser", "_lesser_scalar", False),
+    "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
+}
+
+
+def _operator(op: str, scalar_op: str, reverse: bool):
+    def method(self: NDArray, other: Any) -> NDArray:
+        return self._binary(other, op, scalar_op, reverse)
+    return method
+
+
+for _dunder, _spec in _OPERATORS.items():
+    setattr(NDArray, _dunder, _operator(*_spec))
+NDArray.__div__ = NDArray.__truediv__  # type: ignore[attr-defined]
+NDArray.__rdiv__ = NDArray.__rtruediv__  # type: ignore[attr-defined]
+
+
+class _Reshape:
+    """A reshape view's key: the view's shape."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = tuple(shape)
+
+
+class _View(NDArray):
+    """A handle onto part (or a reshape) of another handle's buffer.
+
+    Reads see the base's current buffer; writes rebuild the base's buffer, so
+    `a[0:1][:] = 0`, `a[1] += 1` and `a.reshape(...)[:] = x` change `a`, as in MXNet.
+    """
+
+    __slots__ = ("_base", "_key")
+
+    def __init__(self, base: NDArray, key: Any) -> None:  # noqa: D107
+        self._base = base
+        self._key = key
+        self._ctx = base._ctx
+
+    @property  # type: ignore[override]
+    def _data(self) -> jax.Array:
+        data = self._base._data
+        if isinstance(self._key, _Reshape):
+            return data.reshape(self._key.shape)
+        return data[self._key]
+
+    @_data.setter
+    def _data(self, value: jax.Array) -> None:
+        base = self._base._data
+        value = jnp.asarray(value, dtype=base.dtype)
+        if isinstance(self._key, _Reshape):
+            self._base._data = value.reshape(base.shape)
+        else:
+            self._base._data = base.at[self._key].set(value)
 
 
 _BROADCAST = {"elemwise_add": "add", "elemwise_sub": "sub", "elemwise_mul": "mul",
@@ -283,13 +362,13 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
     if isinstance(source_array, NDArray):
         dt = dtype_np(dtype) if dtype is not None else source_array._data.dtype
         return _place(source_array._data.astype(dt), ctx or source_array.context)
-    if dtype is None:
-        src = np.asarray(source_array)
-        dtype = src.dtype if isinstance(source_array, np.ndarray) else np.float32
-    return _place(jnp.asarray(np.asarray(source_array, dtype=dtype_np(dtype))), ctx)
+    # MXNet's default is float32 even for numpy input of another dtype.
+    dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
+    return _place(jnp.asarray(np.asarray(source_array, dtype=dt)), ctx)
 
 
-def empty(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32") -> NDArray:
+def empty(shape: int | Sequence[int], ctx: Context | None = None,
+          dtype: Any = "float32") -> NDArray:
     return zeros(shape, ctx, dtype)
 
 
@@ -352,8 +431,8 @@ def moveaxis(tensor: NDArray, source: int, destination: int) -> NDArray:
 
 
 def waitall() -> None:
-    """Block until all pending computation is done (JAX dispatch is asynchronous)."""
-    (jax.effects_barrier if hasattr(jax, "effects_barrier") else lambda: None)()
+    """Block until pending side effects are done; values block on read (`asnumpy`)."""
+    jax.effects_barrier()
 
 
 def save(fname: str, data: NDArray | Sequence[NDArray] | dict[str, NDArray]) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import copy as _copy
 import warnings
 from collections.abc import Iterator, Sequence
+from numbers import Number
 from typing import Any
 
 import numpy as np
 
-from ..base import MXNetError, MXNetTypeError, MXNetValueError, dtype_np
+from ..base import DTYPE_NP_TO_MX, MXNetError, MXNetTypeError, MXNetValueError, dtype_np
 from ..graph import naming
 from ..graph.node import Entry, Node, topological_order
 from ..ops import registry
@@ -17,16 +17,12 @@ from ..ops import registry
 Shape = tuple[int, ...]
 
 
-def _hidden(key: str) -> bool:
-    return key.startswith("__") and key.endswith("__") and len(key) > 4
-
-
 def _shallow_attrs(node: Node) -> dict[str, str]:
-    """What MXNet's list_attr reports: each `__k__` also appears as plain `k`."""
+    """What MXNet's list_attr reports: hidden keys also appear plain (`lr_mult`)."""
     out: dict[str, str] = {}
     for key, value in node.attrs.items():
         out[key] = value
-        if _hidden(key):
+        if naming.is_dunder(key) and key[2:-2] in naming.HIDDEN_KEYS:
             out[key[2:-2]] = value
     return out
 
@@ -42,14 +38,22 @@ class Symbol:
     # -- identity ---------------------------------------------------------------------
     @property
     def name(self) -> str | None:
-        if len(self._outputs) != 1:
+        """The head node's name; None for a group of several nodes' outputs."""
+        node = self._single_node()
+        return None if node is None else node.name
+
+    def _single_node(self) -> Node | None:
+        """The one node all outputs come from (SliceChannel's items share it)."""
+        first = self._outputs[0][0] if self._outputs else None
+        if first is None or any(n is not first for n, _ in self._outputs):
             return None
-        return self._outputs[0][0].name
+        return first
 
     def __repr__(self) -> str:
-        if len(self._outputs) == 1:
-            return f"<Symbol {self.name}>"
-        return "<Symbol group [" + ", ".join(n.name for n, _ in self._outputs) + "]>"
+        name = self.name
+        if name is None:
+            return "<Symbol group [" + ", ".join(s.name or "" for s in self) + "]>"
+        return f"<Symbol {name}>"
 
     def __copy__(self) -> Symbol:
         return self._clone({})
@@ -131,118 +135,114 @@ class Symbol:
         return (Symbol([e]) for e in self._outputs)
 
     def __getitem__(self, index: int | str | slice) -> Symbol:
+        count = len(self._outputs)
+        if isinstance(index, slice):
+            return Symbol([self._outputs[i] for i in range(*index.indices(count))])
         if isinstance(index, str):
             names = self.list_outputs()
             matches = [i for i, n in enumerate(names) if n == index]
-            if not matches:
-                raise MXNetValueError(
-                    f"There is no output named {index!r}; outputs are {names}")
             if len(matches) > 1:
-                raise MXNetValueError(f"There are multiple outputs with name {index!r}")
-            return Symbol([self._outputs[matches[0]]])
-        if isinstance(index, slice):
-            return Symbol(self._outputs[index])
-        if not isinstance(index, (int, np.integer)):
-            raise MXNetTypeError(f"Symbol index must be int, str or slice, got {index!r}")
-        if not -len(self._outputs) <= index < len(self._outputs):
-            raise IndexError(f"Symbol index {index} out of range for "
-                             f"{len(self._outputs)} outputs")
+                raise MXNetValueError(f'There are multiple outputs with name "{index}"')
+            if not matches:
+                raise MXNetValueError(f'Cannot find output that matches name "{index}"; '
+                                      f"outputs are {names}")
+            index = matches[0]
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise MXNetTypeError("Symbol only support integer index to fetch i-th output")
+        if index >= count:
+            raise IndexError(f"Symbol index {index} out of range for {count} outputs")
+        if index < 0:
+            # MXNet 1.9.1 rejects negative indices rather than counting from the end.
+            raise MXNetError(f"Symbol only accept nonnegative index, got {index}")
         return Symbol([self._outputs[index]])
 
     # -- attributes -------------------------------------------------------------------
     def attr(self, key: str) -> str | None:
-        if len(self._outputs) != 1:
-            return None
-        attrs = self._outputs[0][0].attrs
-        if key in attrs:
-            return attrs[key]
-        return attrs.get(f"__{key}__")
+        """The attribute `key` of the head node (None if absent or grouped)."""
+        node = self._single_node() if len(self._outputs) == 1 else None
+        return None if node is None else node.attrs.get(naming.hidden_key(key))
 
     def list_attr(self, recursive: bool = False) -> dict[str, str]:
+        """The head node's attributes; hidden keys are listed in both spellings.
+
+        `recursive=True` lists every node's attributes keyed `name$key`: MXNet 1.9.1
+        raises there, but the memo relies on this older behaviour, so it is kept
+        with a DeprecationWarning pointing to attr_dict.
+        """
         if recursive:
-            # MXNet 1.9.1 raises here; the memo relies on the older behaviour, which
-            # listed every node's attributes as 'node$key'.
             warnings.warn("Symbol.list_attr with recursive=True has been deprecated. "
                           "Please use attr_dict instead.", DeprecationWarning, stacklevel=2)
             return {f"{name}${k}": v for name, attrs in self.attr_dict().items()
                     for k, v in attrs.items()}
-        if len(self._outputs) != 1:
-            return {}
-        return _shallow_attrs(self._outputs[0][0])
+        node = self._single_node() if len(self._outputs) == 1 else None
+        return {} if node is None else _shallow_attrs(node)
 
     def attr_dict(self) -> dict[str, dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
-        for node in self._topo():
-            if node.attrs:
-                out[node.name] = _shallow_attrs(node)
-        return out
+        """{node name: list_attr of that node} for every node with attributes."""
+        return {node.name: _shallow_attrs(node) for node in self._topo() if node.attrs}
 
-    def _set_attr(self, **kwargs: Any) -> None:
-        for key, value in kwargs.items():
-            if not isinstance(value, str):
-                raise MXNetValueError(f"Set Attr only accepts string values, got "
-                                      f"{key}={value!r}")
-            for node, _ in self._outputs:
-                node.attrs[key] = value
+    def _set_attr(self, **kwargs: str) -> None:
+        """Set attributes of the head node(s), in MXNet's stored spelling.
+
+        As in MXNet, a plain key on an operator is one of its parameters: it is
+        validated and the node's parameters are parsed again.
+        """
+        if not all(isinstance(value, str) for value in kwargs.values()):
+            raise MXNetValueError("Set Attr only accepts string values")
+        for node in {id(n): n for n, _ in self._outputs}.values():
+            attrs = dict(node.attrs)
+            attrs.update({naming.hidden_key(k): v for k, v in kwargs.items()})
+            if not node.is_variable:
+                opdef = registry.get(node.op)
+                plain = {k: v for k, v in attrs.items() if not naming.is_dunder(k)}
+                node.params = opdef.parse_params(plain, f"'{node.name}'")
+            node.attrs = attrs
 
     # -- composition ------------------------------------------------------------------
     def __call__(self, *args: Symbol, **kwargs: Any) -> Symbol:
+        """A copy with inputs replaced by the given symbols, keyword form only."""
         name = kwargs.pop("name", None)
-        result = self._compose(*args, **kwargs)
-        if name is not None and len(result._outputs) == 1:
-            result._outputs[0][0].name = name
+        if args and kwargs:
+            raise MXNetTypeError("compose only accept input Symbols either as positional "
+                                 "or keyword arguments, not both")
+        for value in (*args, *kwargs.values()):
+            if not isinstance(value, Symbol):
+                raise MXNetTypeError("Compose expect `Symbol` as arguments")
+        if args:
+            # MXNet composes positionally only while creating an op node.
+            raise MXNetError(f"General composition only support kwargs for now; got "
+                             f"{len(args)} positional argument(s), give them by name "
+                             f"from {self.list_inputs()}")
+        inputs = self.list_inputs()
+        replace: dict[str, Entry] = {}
+        for key, value in kwargs.items():
+            if key not in inputs:
+                candidates = "".join(f"\n\t[{i}]{n}" for i, n in enumerate(inputs))
+                raise MXNetValueError(f"Symbol.ComposeKeyword argument name {key} not "
+                                      f"found.\nCandidate arguments:{candidates}")
+            replace[key] = check_single_output(value, "compose", key)
+        result = self._clone(replace)
+        if name:
+            for node in {id(n): n for n, _ in result._outputs}.values():
+                node.name = name
         return result
 
-    def _compose(self, *args: Symbol, **kwargs: Symbol) -> Symbol:
-        arg_names = self.list_inputs()
-        replace: dict[str, Entry] = {}
-        if args and kwargs:
-            raise MXNetTypeError("compose only accepts input Symbols either as positional "
-                                 "or keyword arguments, not both")
-        for name, value in list(zip(arg_names, args)) + list(kwargs.items()):
-            if not isinstance(value, Symbol):
-                raise MXNetTypeError(f"Compose expect `Symbol` as arguments, got "
-                                     f"{name}={value!r}")
-            if len(value._outputs) != 1:
-                raise MXNetValueError(f"argument {name!r} must be a single-output Symbol")
-            if name not in arg_names:
-                raise MXNetValueError(f"Cannot find argument {name!r}, Possible Arguments: "
-                                      f"{arg_names}")
-            replace[name] = value._outputs[0]
-        return self._clone(replace)
-
-    # -- arithmetic ---------------------------------------------------------------------
-    def _binary(self, other: Any, op: str, scalar_op: str, reverse: bool = False) -> Symbol:
-        if isinstance(other, Symbol):
+    # -- arithmetic: one table, `_OPERATORS` below --------------------------------------
+    def _arith(self, other: Any, op: str | None, scalar_op: str, reverse: bool) -> Symbol:
+        if isinstance(other, Symbol) and op is not None:
             lhs, rhs = (other, self) if reverse else (self, other)
             return _create(op, [lhs, rhs], {})
-        if isinstance(other, (int, float, np.number, bool)):
+        if isinstance(other, Number) and not isinstance(other, bool):
             return _create(scalar_op, [self], {"scalar": other})
-        raise MXNetTypeError(f"type {type(other).__name__} not supported")
+        raise MXNetTypeError(f"type {type(other)} not supported")
 
-    def __add__(self, o: Any) -> Symbol: return self._binary(o, "_Plus", "_PlusScalar")
-    def __radd__(self, o: Any) -> Symbol: return self._binary(o, "_Plus", "_PlusScalar")
-    def __sub__(self, o: Any) -> Symbol: return self._binary(o, "_Minus", "_MinusScalar")
-    def __rsub__(self, o: Any) -> Symbol: return self._binary(o, "_Minus", "_RMinusScalar", True)
-    def __mul__(self, o: Any) -> Symbol: return self._binary(o, "_Mul", "_MulScalar")
-    def __rmul__(self, o: Any) -> Symbol: return self._binary(o, "_Mul", "_MulScalar")
-    def __truediv__(self, o: Any) -> Symbol: return self._binary(o, "_Div", "_DivScalar")
-    def __rtruediv__(self, o: Any) -> Symbol: return self._binary(o, "_Div", "_RDivScalar", True)
-    def __mod__(self, o: Any) -> Symbol: return self._binary(o, "_Mod", "_ModScalar")
-    def __rmod__(self, o: Any) -> Symbol: return self._binary(o, "_Mod", "_RModScalar", True)
-    def __pow__(self, o: Any) -> Symbol: return self._binary(o, "_Power", "_PowerScalar")
-    def __rpow__(self, o: Any) -> Symbol: return self._binary(o, "_Power", "_RPowerScalar", True)
-    def __eq__(self, o: Any) -> Symbol: return self._binary(o, "_equal", "_EqualScalar")  # type: ignore[override]
-    def __ne__(self, o: Any) -> Symbol: return self._binary(o, "_not_equal", "_NotEqualScalar")  # type: ignore[override]
-    def __gt__(self, o: Any) -> Symbol: return self._binary(o, "_greater", "_GreaterScalar")
-    def __ge__(self, o: Any) -> Symbol: return self._binary(o, "_greater_equal", "_GreaterEqualScalar")
-    def __lt__(self, o: Any) -> Symbol: return self._binary(o, "_lesser", "_LesserScalar")
-    def __le__(self, o: Any) -> Symbol: return self._binary(o, "_lesser_equal", "_LesserEqualScalar")
-    def __neg__(self) -> Symbol: return self.__mul__(-1.0)
-    def __abs__(self) -> Symbol: return _create("abs", [self], {})
+    def __neg__(self) -> Symbol:
+        return self.__mul__(-1.0)  # MXNet: `-x` is `_mulscalar`
+
+    def __abs__(self) -> Symbol:
+        return _create("abs", [self], {})
+
     __hash__ = object.__hash__
-    __div__ = __truediv__
-    __rdiv__ = __rtruediv__
 
     def __bool__(self) -> bool:
         raise NotImplementedError("The truth value of a Symbol is undefined; compare "
@@ -250,47 +250,73 @@ class Symbol:
 
     # -- inference ----------------------------------------------------------------------
     def infer_shape(self, *args: Any, **kwargs: Any):
+        """(arg_shapes, out_shapes, aux_shapes) from the given input shapes.
+
+        Shapes are tuples of ints in list_arguments/list_outputs/list_auxiliary_states
+        order. As in MXNet, with too little information the result is
+        (None, None, None) and a warning names the undecided arguments; 0 in a
+        given shape means an unknown dimension.
+        """
         from ..executor import infer
-        return infer.infer_shape(self._outputs, self._known(args, kwargs, "shape"),
-                                 partial=False)
+        known, partial_known = self._known_shapes(args, kwargs)
+        result = infer.infer_shape(self._outputs, known, partial=False)
+        if result[0] is None:
+            missing = infer.unknown_arguments(self._outputs, known)
+            warnings.warn("Cannot decide shape for the following arguments (0s in shape "
+                          "means unknown dimensions). Consider providing them as input:"
+                          + "".join(f"\n\t{n}: {partial_known.get(n, ())}" for n in missing),
+                          stacklevel=2)
+        return result
 
     def infer_shape_partial(self, *args: Any, **kwargs: Any):
+        """Like infer_shape, with `()` (or the given partial shape) where undecided."""
         from ..executor import infer
-        return infer.infer_shape(self._outputs, self._known(args, kwargs, "shape"),
-                                 partial=True)
+        known, partial_known = self._known_shapes(args, kwargs)
+        arg_shapes, out_shapes, aux_shapes = infer.infer_shape(self._outputs, known,
+                                                               partial=True)
+        arg_shapes = [s or partial_known.get(n, ())
+                      for n, s in zip(self.list_arguments(), arg_shapes)]
+        return arg_shapes, out_shapes, aux_shapes
 
     def infer_type(self, *args: Any, **kwargs: Any):
+        """(arg_types, out_types, aux_types) as numpy type objects (`np.float32`)."""
         from ..executor import infer
-        known = {k: dtype_np(v) for k, v in self._known(args, kwargs, "type").items()}
-        return infer.infer_type(self._outputs, known)
+        given = self._named_inputs(args, kwargs, "type")
+        return infer.infer_type(self._outputs, {k: dtype_np(v) for k, v in given.items()})
 
-    def _known(self, args: Sequence[Any], kwargs: dict[str, Any], what: str) -> dict[str, Any]:
+    def _named_inputs(self, args: Sequence[Any], kwargs: dict[str, Any],
+                      what: str) -> dict[str, Any]:
+        """Positional values follow list_arguments; keywords may name any input."""
+        if args and kwargs:
+            raise MXNetValueError(f"infer_{what}: can only specify known argument "
+                                  f"{what}s either by positional or kwargs way.")
         names = self.list_arguments()
-        known: dict[str, Any] = {}
-        if args:
-            if kwargs:
-                raise MXNetValueError(f"infer_{what}: give {what}s either positionally or "
-                                      "by keyword, not both")
-            for name, value in zip(names, args):
-                if value is not None and value != ():
-                    known[name] = value
-        inputs = set(self.list_inputs())
+        if len(args) > len(names):
+            raise MXNetValueError(f"infer_{what}: got {len(args)} positional values for "
+                                  f"{len(names)} arguments {names}")
+        given = {n: v for n, v in zip(names, args) if v is not None}
+        inputs = self.list_inputs()
         for name, value in kwargs.items():
             if name not in inputs:
-                raise MXNetValueError(
-                    f"infer_{what}: {name!r} is not an input of this symbol; inputs are "
-                    f"{self.list_inputs()}")
+                candidates = "".join(f"\n\t[{i}]{n}" for i, n in enumerate(inputs))
+                raise MXNetError(f"Infer{what.capitalize()}Keyword argument name {name} "
+                                 f"not found.\nCandidate arguments:{candidates}")
             if value is not None:
-                known[name] = value
-        if what == "shape":
-            for name, value in known.items():
-                try:
-                    known[name] = tuple(int(d) for d in value)
-                except TypeError:
-                    raise MXNetValueError(
-                        f"infer_shape: shape of {name!r} must be a tuple of ints, got "
-                        f"{value!r}") from None
-        return known
+                given[name] = value
+        return given
+
+    def _known_shapes(self, args: Sequence[Any], kwargs: dict[str, Any]
+                      ) -> tuple[dict[str, Shape], dict[str, Shape]]:
+        """(fully known shapes, shapes with unknown 0 dimensions) of the inputs."""
+        known: dict[str, Shape] = {}
+        partial: dict[str, Shape] = {}
+        for name, value in self._named_inputs(args, kwargs, "shape").items():
+            if not isinstance(value, tuple):
+                raise MXNetTypeError(f"Arguments need to be shapes (tuple), but {name!r} is "
+                                     f"{type(value)}.")
+            shape = tuple(int(d) for d in value)
+            (known if shape and all(d > 0 for d in shape) else partial)[name] = shape
+        return known, partial
 
     # -- executors ----------------------------------------------------------------------
     def bind(self, ctx: Any, args: Any, args_grad: Any = None, grad_req: Any = "write",
@@ -333,17 +359,17 @@ class Symbol:
         json_format.save_graph(fname, self._outputs)
 
     def debug_str(self) -> str:
+        """MXNet's text listing: outputs, then each variable and op in order."""
         lines = ["Symbol Outputs:"]
-        for i, (node, idx) in enumerate(self._outputs):
-            lines.append(f"\toutput[{i}]={node.name}({idx})")
+        lines += [f"\toutput[{i}]={node.name}({idx})"
+                  for i, (node, idx) in enumerate(self._outputs)]
         for node in self._topo():
             if node.is_variable:
                 lines.append(f"Variable:{node.name}")
                 continue
             lines += ["--------------------", f"Op:{node.op}, Name={node.name}", "Inputs:"]
-            for j, (src, idx) in enumerate(node.inputs):
-                suffix = " version=0" if src.is_variable else ""
-                lines.append(f"\targ[{j}]={src.name}({idx}){suffix}")
+            lines += [f"\targ[{j}]={src.name}({idx})" + (" version=0" if src.is_variable else "")
+                      for j, (src, idx) in enumerate(node.inputs)]
             if node.attrs:
                 lines.append("Attrs:")
                 lines += [f"\t{k}={v}" for k, v in sorted(node.attrs.items())]
@@ -363,6 +389,42 @@ class Symbol:
     def astype(self, dtype: Any) -> Symbol:
         return _create("Cast", [self], {"dtype": dtype})
 
+
+# dunder -> (op for a Symbol operand, op for a number, reversed). The op names are
+# the ones MXNet's Python calls, so auto names match (`_plus0`, `_rpower_scalar0`).
+_OPERATORS: dict[str, tuple[str | None, str, bool]] = {
+    "__add__": ("_Plus", "_PlusScalar", False), "__radd__": ("_Plus", "_PlusScalar", False),
+    "__sub__": ("_Minus", "_MinusScalar", False),
+    "__rsub__": (None, "_RMinusScalar", True),
+    "__mul__": ("_Mul", "_MulScalar", False), "__rmul__": ("_Mul", "_MulScalar", False),
+    "__truediv__": ("_Div", "_DivScalar", False),
+    "__rtruediv__": (None, "_RDivScalar", True),
+    "__mod__": ("_Mod", "_ModScalar", False), "__rmod__": (None, "_RModScalar", True),
+    "__pow__": ("_Power", "_PowerScalar", False),
+    "__rpow__": (None, "_rpower_scalar", True),
+    "__eq__": ("_equal", "_equal_scalar", False),
+    "__ne__": ("_not_equal", "_not_equal_scalar", False),
+    "__gt__": ("_greater", "_greater_scalar", False),
+    "__ge__": ("_greater_equal", "_greater_equal_scalar", False),
+    "__lt__": ("_lesser", "_lesser_scalar", False),
+    "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
+}
+
+
+def _operator(op: str | None, scalar_op: str, reverse: bool):
+    def method(self: Symbol, other: Any) -> Symbol:
+        return self._arith(other, op, scalar_op, reverse)
+    return method
+
+
+for _dunder, _spec in _OPERATORS.items():
+    setattr(Symbol, _dunder, _operator(*_spec))
+Symbol.__div__ = Symbol.__truediv__  # type: ignore[attr-defined]
+Symbol.__rdiv__ = Symbol.__rtruediv__  # type: ignore[attr-defined]
+Symbol.__iadd__ = Symbol.__add__  # type: ignore[attr-defined]
+Symbol.__isub__ = Symbol.__sub__  # type: ignore[attr-defined]
+Symbol.__imul__ = Symbol.__mul__  # type: ignore[attr-defined]
+Symbol.__itruediv__ = Symbol.__truediv__  # type: ignore[attr-defined]
 
 _FLUENT = {name: name for name in (
     "reshape", "flatten", "transpose", "expand_dims", "squeeze", "sum", "mean", "max",
@@ -389,33 +451,34 @@ def _create(op_name: str, inputs: Sequence[Symbol], params: dict[str, Any],
     return op_functions.make(op_name, op_name)(*inputs, name=name, attr=attr, **params)
 
 
-def Variable(name: str, attr: dict[str, str] | None = None, shape: Shape | None = None,
+def Variable(name: str, attr: dict[str, str] | None = None, shape: Any = None,
              lr_mult: float | None = None, wd_mult: float | None = None,
              dtype: Any = None, init: Any = None, stype: str | None = None,
              **kwargs: Any) -> Symbol:
     """A placeholder input, as `mx.sym.Variable`.
 
-    Hidden attributes record the optional settings: `__shape__`, `__lr_mult__`,
-    `__wd_mult__`, `__dtype__` (MXNet's dtype flag), `__init__` (initializer JSON).
+    The optional settings become hidden attributes: `__shape__`, `__lr_mult__`,
+    `__wd_mult__`, `__dtype__` (MXNet's dtype flag), `__init__` (initializer JSON),
+    `__storage_type__`. Extra keyword attributes must be `__dunder__` keys.
     """
     if not isinstance(name, str):
-        raise MXNetTypeError(f"Expect a string for variable `name`, got {name!r}")
-    attrs = naming.current_attr_scope().get(attr)
+        raise MXNetTypeError("Expect a string for variable `name`")
+    attrs = {naming.hidden_key(k): str(v)
+             for k, v in naming.current_attr_scope().get(attr).items()}
     if shape is not None:
-        attrs["__shape__"] = str(tuple(shape))
+        attrs["__shape__"] = str(shape)
     if lr_mult is not None:
         attrs["__lr_mult__"] = str(lr_mult)
     if wd_mult is not None:
         attrs["__wd_mult__"] = str(wd_mult)
     if dtype is not None:
-        from ..base import DTYPE_NP_TO_MX
         attrs["__dtype__"] = str(DTYPE_NP_TO_MX[dtype_np(dtype)])
     if init is not None:
         attrs["__init__"] = init if isinstance(init, str) else init.dumps()
     if stype is not None:
-        attrs["__storage_type__"] = str({"default": 0, "row_sparse": 1, "csr": 2}[stype])
+        attrs["__storage_type__"] = str(_STORAGE_TYPES[stype])
     for key, value in kwargs.items():
-        if not _hidden(key):
+        if not naming.is_dunder(key):
             raise MXNetValueError(
                 f"Attribute name={key} is not supported. Additional attributes must start "
                 "and end with double underscores, e.g, __yourattr__")
@@ -424,6 +487,7 @@ def Variable(name: str, attr: dict[str, str] | None = None, shape: Shape | None 
 
 
 var = Variable
+_STORAGE_TYPES = {"default": 0, "row_sparse": 1, "csr": 2}
 
 
 def Group(symbols: Sequence[Symbol]) -> Symbol:
@@ -454,5 +518,3 @@ def check_single_output(sym: Symbol, op: str, slot: str) -> Entry:
                          f"{sym.list_outputs()}; select one with sym[i]")
     return sym._outputs[0]
 
-
-_ = _copy

@@ -1,0 +1,106 @@
+"""Executor semantics against MXNet 1.9.1, plus compile-count and dispatch-cost checks."""
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import jaxsym as mx
+from jaxsym.executor import lower
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "symbol"))
+from core_snippets import EXECUTOR, compare, load_recorded, run_snippet  # noqa: E402
+
+RECORDED = load_recorded("EXECUTOR")
+
+
+@pytest.mark.parametrize("name", sorted(EXECUTOR))
+def test_matches_mxnet(name):
+    compare(RECORDED[name], run_snippet(mx, EXECUTOR[name]))
+
+
+@pytest.fixture
+def trace_count(monkeypatch):
+    """Counts traces of lowered graphs: Python runs Lowered.__call__ only while tracing."""
+    calls = []
+    original = lower.Lowered.__call__
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(lower.Lowered, "__call__", counting)
+    return calls
+
+
+def test_repeated_forward_does_not_retrace(trace_count):
+    # Names no other test uses: identical graphs share compiled programs.
+    a, b = mx.sym.Variable("retrace_a"), mx.sym.Variable("retrace_b")
+    c = a + b
+    ex = c.bind(mx.cpu(), {"retrace_a": mx.nd.ones((2, 3)),
+                                 "retrace_b": mx.nd.ones((2, 3))})
+    for i in range(5):
+        ex.forward(retrace_a=mx.nd.ones((2, 3)) * i)
+    assert len(trace_count) == 1
+    np.testing.assert_allclose(ex.outputs[0].asnumpy(), 5.0)
+    # Binding the symbol again compiles nothing new.
+    again = c.bind(mx.cpu(), {"retrace_a": mx.nd.ones((2, 3)),
+                                    "retrace_b": mx.nd.ones((2, 3))})
+    again.forward()
+    assert len(trace_count) == 1
+    # A reshaped executor shares the program: one more trace for the new shape only.
+    ex2 = ex.reshape(allow_up_sizing=True, retrace_a=(4, 3), retrace_b=(4, 3))
+    for _ in range(3):
+        ex2.forward()
+        ex.forward()
+    assert len(trace_count) == 2
+
+
+def test_loss_graph_training_step_is_one_compiled_call(trace_count, monkeypatch):
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.Variable("step_data"),
+                                                     num_hidden=3, name="fc"), name="sm")
+    ex = net.simple_bind(mx.cpu(), step_data=(4, 5))
+    calls = []
+    program = ex._program
+    fused = program.fused_fn(ex._diff)
+
+    def counted(*args):
+        calls.append(1)
+        return fused(*args)
+    monkeypatch.setattr(program, "fused_fn", lambda diff: counted)
+    monkeypatch.setattr(program, "pullback_fn", lambda: pytest.fail("separate backward"))
+    for _ in range(3):
+        ex.forward(is_train=True, step_data=mx.nd.ones((4, 5)))
+        ex.backward()
+    assert len(calls) == 3          # one compiled call per step, backward included
+    assert len(trace_count) == 1    # traced once
+    assert ex.grad_dict["fc_weight"].shape == (3, 5)
+
+
+def test_forward_dispatch_cost():
+    a, b = mx.sym.Variable("a"), mx.sym.Variable("b")
+    ex = (a + b).bind(mx.cpu(), {"a": mx.nd.ones((2, 3)), "b": mx.nd.ones((2, 3))})
+    for _ in range(50):
+        ex.forward()
+        ex.outputs[0].asnumpy()
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(200):
+            ex.forward()
+            ex.outputs[0].asnumpy()
+        best = min(best, (time.perf_counter() - start) / 200)
+    # A jitted dispatch plus a host copy; generous bound for a loaded 2-core CI box.
+    assert best < 1e-3, f"forward + asnumpy took {best * 1e6:.0f} us"
+
+
+def test_errors_are_mxnet_errors_not_jax_tracebacks():
+    x = mx.sym.Variable("x")
+    fc = mx.sym.FullyConnected(x, num_hidden=4, name="fc1")
+    args = {"x": mx.nd.ones((2, 3)), "fc1_weight": mx.nd.ones((5, 3)), "fc1_bias": mx.nd.ones(4)}
+    with pytest.raises(mx.MXNetError, match="fc1.*weight.*\\(5, 3\\).*\\(4, 3\\)"):
+        fc.bind(mx.cpu(), args)
+    ex = fc.simple_bind(mx.cpu(), x=(2, 3))
+    with pytest.raises(mx.MXNetError, match="call forward"):
+        ex.backward()
