@@ -437,7 +437,7 @@ class Executor:
                 raise MXNetValueError(
                     f"New shape of arg: {name} {tuple(shape)} differs from the original "
                     f"{old.shape} although it was not given; set partial_shaping=True")
-            return NDArray(jnp.zeros(shape, old._data.dtype), old.context)
+            return NDArray(jax.device_put(np.zeros(shape, old._data.dtype)), old.context)
         names = lowered.arg_names
         args = [remake(a, s, n) for a, s, n in zip(self.arg_arrays, arg_shapes, names)]
         grads = [remake(g, s, n) for g, s, n in zip(self.grad_arrays, arg_shapes, names)]

@@ -374,17 +374,20 @@ def empty(shape: int | Sequence[int], ctx: Context | None = None,
 
 def zeros(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32",
           **kwargs: Any) -> NDArray:
-    return _place(jnp.zeros(_shape(shape), dtype_np(dtype or "float32")), ctx)
+    return full(shape, 0, ctx, dtype)
 
 
 def ones(shape: int | Sequence[int], ctx: Context | None = None, dtype: Any = "float32",
          **kwargs: Any) -> NDArray:
-    return _place(jnp.ones(_shape(shape), dtype_np(dtype or "float32")), ctx)
+    return full(shape, 1, ctx, dtype)
 
 
 def full(shape: int | Sequence[int], val: float, ctx: Context | None = None,
          dtype: Any = "float32", out: NDArray | None = None) -> NDArray:
-    result = _place(jnp.full(_shape(shape), val, dtype_np(dtype or "float32")), ctx)
+    # Filled on the host and transferred: jnp.full would compile a kernel per shape.
+    host = np.full(_shape(shape), val, dtype_np(dtype or "float32"))
+    ctx = ctx or current_context()
+    result = NDArray(jax.device_put(host, ctx.jax_device()), ctx)
     if out is not None:
         out[:] = result
         return out
