@@ -3,5 +3,4 @@
 No Symbol here.
 """
 
-from .io import (CSVIter, DataBatch, DataDesc, DataIter, NDArrayIter,  # noqa: F401
-                 PrefetchingIter, ResizeIter)
+from .io import CSVIter, DataBatch, DataDesc, DataIter, NDArrayIter, PrefetchingIter, ResizeIter  # noqa: F401

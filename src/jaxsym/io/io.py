@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _rng
 from ..base import MXNetValueError
 from ..ndarray.ndarray import NDArray, array
 
@@ -104,7 +103,11 @@ class DataIter:
 
 def _as_named_arrays(data: Any, allow_empty: bool, default_name: str
                      ) -> list[tuple[str, np.ndarray]]:
-    """MXNet's `_init_data`: one array, a list (named `_i_<default>`) or a dict."""
+    """MXNet's `_init_data`: one array, a list (named `_i_<default>`) or a dict.
+
+    MXNet returns the inputs sorted by name, so a dict's order is lost and eleven list
+    inputs come as `_0_`, `_10_`, `_1_`, ...
+    """
     if data is None:
         if not allow_empty:
             raise MXNetValueError("NDArrayIter: data must not be None")
@@ -127,7 +130,7 @@ def _as_named_arrays(data: Any, allow_empty: bool, default_name: str
             value = value.asnumpy()
         out.append((name, np.asarray(value) if isinstance(value, np.ndarray)
                     else np.asarray(value, dtype=np.float32)))
-    return out
+    return sorted(out, key=lambda item: item[0])
 
 
 class NDArrayIter(DataIter):
@@ -177,7 +180,9 @@ class NDArrayIter(DataIter):
         return self._descs(self.label)
 
     def _shuffle_data(self) -> None:
-        _rng.numpy_rng().shuffle(self.idx)
+        # MXNet draws from numpy's global RNG, re-permuting the already shuffled data
+        # each time: after `np.random.seed(s)` the batches are MXNet's, sample for sample.
+        np.random.shuffle(self.idx)
         self.data = [(k, v[self.idx]) for k, v in self.data]
         self.label = [(k, v[self.idx]) for k, v in self.label]
 
@@ -244,20 +249,29 @@ class NDArrayIter(DataIter):
 
 
 class CSVIter(DataIter):
-    """Reads data (and optional labels) from CSV files, as `mx.io.CSVIter`."""
+    """Reads data (and optional labels) from CSV files, as `mx.io.CSVIter`.
+
+    As MXNet's C++ iterator with `round_batch=True`, a short last batch is completed
+    from the start of the file (reporting `pad`), and the next epoch starts after the
+    samples used to complete it. With `round_batch=False` the last batch still reports
+    `pad` and holds the same wrapped samples.
+    """
 
     def __init__(self, data_csv: str, data_shape: Sequence[int], label_csv: str | None = None,
                  label_shape: Sequence[int] = (1,), batch_size: int = 1,
                  round_batch: bool = True, dtype: str = "float32",
                  data_name: str = "data", label_name: str = "softmax_label") -> None:
         super().__init__(batch_size)
-        data = self._read(data_csv, data_shape, dtype)
+        self._data = self._read(data_csv, data_shape, dtype)
         label = (self._read(label_csv, label_shape, dtype) if label_csv
-                 else np.zeros((data.shape[0],) + tuple(label_shape), dtype))
+                 else np.zeros((self._data.shape[0],) + tuple(label_shape), dtype))
         if tuple(label_shape) == (1,):
             label = label.reshape(-1)
-        self._inner = NDArrayIter({data_name: data}, {label_name: label}, batch_size,
-                                  last_batch_handle="pad" if round_batch else "discard")
+        self._label = label
+        self._names = (data_name, label_name)
+        self.round_batch = round_batch
+        self._start = 0
+        self._cursor = 0
 
     @staticmethod
     def _read(path: str, shape: Sequence[int], dtype: str) -> np.ndarray:
@@ -273,17 +287,28 @@ class CSVIter(DataIter):
 
     @property
     def provide_data(self) -> list[DataDesc]:
-        return self._inner.provide_data
+        return [DataDesc(self._names[0], (self.batch_size,) + self._data.shape[1:],
+                         self._data.dtype)]
 
     @property
     def provide_label(self) -> list[DataDesc]:
-        return self._inner.provide_label
+        return [DataDesc(self._names[1], (self.batch_size,) + self._label.shape[1:],
+                         self._label.dtype)]
 
     def reset(self) -> None:
-        self._inner.reset()
+        self._cursor = self._start
 
     def next(self) -> DataBatch:
-        return self._inner.next()
+        num = self._data.shape[0]
+        if self._cursor >= num:
+            raise StopIteration
+        rows = np.arange(self._cursor, self._cursor + self.batch_size)
+        pad = max(0, rows[-1] + 1 - num)
+        rows %= num
+        self._cursor += self.batch_size
+        if pad and self.round_batch:
+            self._start = pad % num
+        return DataBatch([array(self._data[rows])], [array(self._label[rows])], pad=pad)
 
 
 class ResizeIter(DataIter):

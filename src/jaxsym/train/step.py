@@ -42,14 +42,19 @@ class FusedTrainer:
                         if name not in fixed]
         self.indices = [index for index, _ in self.updated]
         self.arg_positions = tuple(pos for _, pos in self.updated)
+        # Everything the step takes is committed to the executor's device: jit keys its
+        # cache on committedness, and the step's outputs are committed, so uncommitted
+        # first inputs would compile the whole step a second time on the second batch.
+        self.device = next(iter(executor.arg_arrays[0]._data.devices()))
         for _, pos in self.updated:
             # The step donates parameter buffers: own them, whoever else held them.
             handle = executor.arg_arrays[pos]
-            handle._data = jnp.array(handle._data, copy=True)
+            handle._data = jax.device_put(jnp.array(handle._data, copy=True), self.device)
         for handle in executor.aux_arrays:
-            handle._data = jnp.array(handle._data, copy=True)
-        self.states = [optimizer.init_state(executor.arg_arrays[pos]._data)
-                       for _, pos in self.updated]
+            handle._data = jax.device_put(jnp.array(handle._data, copy=True), self.device)
+        self.states = jax.device_put(
+            [optimizer.init_state(executor.arg_arrays[pos]._data) for _, pos in self.updated],
+            self.device)
         self._cache: dict[tuple, Any] = {}
 
     # -- compiled functions --------------------------------------------------------------
@@ -89,6 +94,20 @@ class FusedTrainer:
             self._cache[key] = jax.jit(update, donate_argnums=(0, 2))
         return self._cache[key]
 
+    def _committed(self, values: Any) -> Any:
+        """`values` with every array committed to the device (see __init__).
+
+        Arrays that user code set between steps (a new batch, `set_params`) may be
+        uncommitted; `device_put` costs tens of microseconds per array even when
+        nothing moves, so only those go through it.
+        """
+        leaves, tree = jax.tree_util.tree_flatten(values)
+        if all(getattr(x, "committed", True) for x in leaves):
+            return values
+        return jax.tree_util.tree_unflatten(
+            tree, [x if getattr(x, "committed", True) else jax.device_put(x, self.device)
+                   for x in leaves])
+
     # -- running ---------------------------------------------------------------------------
     def fused_step(self) -> list[jax.Array]:
         """Forward + backward + update on the executor's current inputs; returns outputs."""
@@ -104,9 +123,12 @@ class FusedTrainer:
         params = [args[pos] for pos in self.arg_positions]
         for pos in self.arg_positions:
             args[pos] = None  # donated: the step gets them through `params` only
+        args = self._committed(args)
+        params = self._committed(params)
         rng = _rng.next_key() if ex._program.lowered.needs_key else None
         new_params, self.states, new_aux, outs = self._fused()(
-            params, self.states, args, [a._data for a in ex.aux_arrays], lrs, wds, ts, rng)
+            params, self._committed(self.states), args,
+            self._committed([a._data for a in ex.aux_arrays]), lrs, wds, ts, rng)
         for pos, value in zip(self.arg_positions, new_params):
             ex.arg_arrays[pos]._data = value
         for handle, value in zip(ex.aux_arrays, new_aux):

@@ -10,18 +10,18 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ...base import MXNetError, MXNetValueError, current_context
-from ...io.io import DataBatch, DataDesc, DataIter, NDArrayIter
+from ...io.io import DataBatch, DataDesc, DataIter
 from ...ndarray.ndarray import NDArray, array
 from .. import metric as metric_mod
 from .. import optimizer as opt
 from ..initializer import InitDesc, Uniform
-from ..model import BatchEndParam, load_checkpoint, save_checkpoint
+from ..model import BatchEndParam, load_checkpoint
 from ..step import FusedTrainer
 
 
@@ -139,7 +139,7 @@ class BaseModule:
         `progress=True` adds a live tqdm progress bar over each epoch's batches.
         """
         if num_epoch is None:
-            raise MXNetValueError("please specify number of epochs")
+            raise MXNetValueError("fit: please specify number of epochs (num_epoch)")
         self.bind(data_shapes=train_data.provide_data, label_shapes=train_data.provide_label,
                   for_training=True, force_rebind=force_rebind)
         self.init_params(initializer=initializer, arg_params=arg_params,
@@ -147,6 +147,8 @@ class BaseModule:
                          force_init=force_init)
         self.init_optimizer(kvstore=kvstore, optimizer=optimizer,
                             optimizer_params=optimizer_params)
+        if monitor is not None:
+            self.install_monitor(monitor)
         if validation_metric is None:
             validation_metric = eval_metric
         if not isinstance(eval_metric, metric_mod.EvalMetric):
@@ -165,9 +167,13 @@ class BaseModule:
             next_data_batch = next(data_iter)
             while not end_of_batch:
                 data_batch = next_data_batch
+                if monitor is not None:
+                    monitor.tic()
                 self.forward_backward(data_batch)
                 self.update()
                 self.update_metric(eval_metric, data_batch.label)
+                if monitor is not None:
+                    monitor.toc_print()
                 try:
                     next_data_batch = next(data_iter)
                 except StopIteration:
@@ -504,6 +510,11 @@ class Module(BaseModule):
         self._flush()
         self._exec = self._exec.reshape(partial_shaping=True, allow_up_sizing=True,  # type: ignore[union-attr]
                                         **shapes)
+        # As MXNet's forward, a batch of another shape re-shapes the module itself.
+        self._data_shapes = [DataDesc(d.name, shapes[d.name], d.dtype, d.layout)
+                             for d in self._data_shapes]
+        self._label_shapes = [DataDesc(d.name, shapes.get(d.name, d.shape), d.dtype, d.layout)
+                              for d in self._label_shapes]
         if self._trainer is not None:
             states = self._trainer.states
             self._trainer = FusedTrainer(self._exec, self._param_names, self._optimizer,
@@ -585,6 +596,3 @@ class Module(BaseModule):
             [np.zeros(shapes[n]) for n in self._data_names],
             [np.zeros(shapes[n]) for n in self._label_names] if self._label_shapes else None))
 
-
-_unused: Callable[..., Any] | None = None
-_ = (NDArrayIter, save_checkpoint)
