@@ -19,7 +19,6 @@ LOGS = json.loads((DATA / "logs.json").read_text())
 INIT = str(DATA / "init_mlp.params")
 BATCH = sc.MODELS["mlp"][3]
 
-compile_cache = pytest.fixture(scope="module", autouse=True)(sc.compile_cache_fixture)
 
 
 def mask(line: str) -> str:

@@ -18,7 +18,6 @@ DATA = Path(__file__).parents[1] / "data" / "training"
 FACTS = json.loads((DATA / "training.json").read_text())
 ARRAYS = np.load(DATA / "training.npz")
 
-compile_cache = pytest.fixture(scope="module", autouse=True)(sc.compile_cache_fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,6 @@ FACTS = json.loads((DATA / "training.json").read_text())
 ARRAYS = np.load(DATA / "training.npz")
 INIT = str(DATA / "init_mlp.params")
 
-compile_cache = pytest.fixture(scope="module", autouse=True)(sc.compile_cache_fixture)
 
 
 @pytest.mark.parametrize("model,how", [(m, h) for m, api, h in sc.RUNS if api == "module"])

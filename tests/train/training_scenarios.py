@@ -229,26 +229,6 @@ def manual_loop(mx, params_file: str) -> tuple[dict, dict]:
     return facts, arrays
 
 
-def compile_cache_fixture(tmp_path_factory):
-    """A pytest fixture body: JAX's persistent compilation cache in a temporary folder.
-
-    The runs rebuild the same networks, so later runs of a model load the training
-    step compiled by the first instead of compiling it again (seconds per LeNet step
-    on a 2-core CPU).
-    """
-    import jax
-
-    names = ("jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs",
-             "jax_persistent_cache_min_entry_size_bytes")
-    old = {n: getattr(jax.config, n) for n in names}
-    new = (str(tmp_path_factory.mktemp("jax_cache")), 0.2, 0)
-    for name, value in zip(names, new):
-        jax.config.update(name, value)
-    yield
-    for name, value in old.items():
-        jax.config.update(name, value)
-
-
 def fit_one_epoch(mx, params_file: str, callbacks, epoch_end=None) -> None:
     """One epoch of the MLP through Module.fit with the given batch-end callbacks."""
     train, val = iters(mx, "mlp")

@@ -3,6 +3,14 @@
 The walk is autodidax's `eval_jaxpr`: an environment of computed entries, one loop
 over the nodes in topological order. It runs only while JAX traces, so compiled code
 has no per-op Python.
+
+Layout pass. MXNet's API is channel-first (NCHW), but XLA's CPU convolutions are much
+faster channel-last (NHWC): with NCHW every convolution pays for transposes around it
+and may miss the fast kernels. So while tracing, each environment entry also records
+whether it is held channel-last. Convolutions always compute channel-last; BatchNorm,
+global pooling and layout-free elementwise ops keep channel-last inputs channel-last;
+every other op, and every graph output, sees the canonical channel-first array. The
+graph is not rewritten, and values, shapes and errors stay MXNet's.
 """
 
 from __future__ import annotations
@@ -12,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
 from ..base import MXNetError
 from ..graph.node import Entry, Node, topological_order
@@ -19,6 +30,110 @@ from ..ops import registry
 from .infer import node_error
 
 Array = jax.Array
+
+# Ops whose every output element depends only on the input elements at the same index
+# (inputs of one shape), so they compute in whatever axis order their inputs share.
+_LAYOUT_FREE = frozenset({
+    "Activation", "relu", "sigmoid", "tanh", "_copy", "BlockGrad", "clip",
+    "elemwise_add", "elemwise_sub", "elemwise_mul", "elemwise_div", "_maximum", "_minimum",
+    "_plus_scalar", "_minus_scalar", "_rminus_scalar", "_mul_scalar", "_div_scalar",
+    "_rdiv_scalar", "_maximum_scalar", "_minimum_scalar",
+})
+_CHANNEL_FIRST = (None, "NCW", "NCHW", "NCDHW")
+
+
+def _to_channel_last(x: Array) -> Array:
+    return jnp.moveaxis(x, 1, -1)
+
+
+def _to_channel_first(x: Array) -> Array:
+    return jnp.moveaxis(x, -1, 1)
+
+
+# A channel-last rule: (params, inputs, input flags, aux, is_train, key) ->
+# (outputs, channel-last flag per output, new aux), or None to use the canonical op.
+Rule = Callable[[registry.Params, list[Array], list[bool], list[Array], bool, Any],
+                tuple[list[Array], list[bool], list[Array]] | None]
+
+
+def _conv_channel_last(p: registry.Params, x: Array, kernel: Array, kernel_spec: str,
+                       bias: Array | None) -> Array:
+    n = len(p.kernel)
+    spatial = "DHW"[3 - n:]
+    out = lax.conv_general_dilated(
+        x, kernel, window_strides=p.stride or (1,) * n,
+        padding=[(q, q) for q in (p.pad or (0,) * n)], rhs_dilation=p.dilate or (1,) * n,
+        dimension_numbers=("N" + spatial + "C", kernel_spec, "N" + spatial + "C"),
+        feature_group_count=p.num_group)
+    return out if bias is None else out + bias
+
+
+def _convolution(p: registry.Params, inputs: list[Array], flags: list[bool],
+                 aux: list[Array], is_train: bool, key: Any):
+    """MXNet's channel-first convolution, computed channel-last."""
+    data, weight = inputs[0], inputs[1]
+    n = len(p.kernel)
+    if not _channel_first_conv(p) or data.ndim != n + 2 or weight.shape != (
+            p.num_filter, data.shape[-1 if flags[0] else 1] // p.num_group, *p.kernel):
+        return None  # the op itself reports the error
+    x = data if flags[0] else _to_channel_last(data)
+    kernel_spec = "OI" + "DHW"[3 - n:]
+    return [_conv_channel_last(p, x, weight, kernel_spec, None if p.no_bias else inputs[2])
+            ], [True], []
+
+
+def _channel_first_conv(p: registry.Params) -> bool:
+    return p.layout in _CHANNEL_FIRST and 1 <= len(p.kernel) <= 3
+
+
+def _batch_norm(p: registry.Params, inputs: list[Array], flags: list[bool],
+                aux: list[Array], is_train: bool, key: Any):
+    """BatchNorm over the channel axis, wherever the channel axis is."""
+    data = inputs[0]
+    if not flags[0] or p.axis % data.ndim != 1:
+        return None
+    moved = registry.Params({**p.as_dict(), "axis": data.ndim - 1})
+    outs, new_aux = registry.get("BatchNorm").apply(moved, inputs, aux, is_train, key)
+    return outs, [True] + [False] * (len(outs) - 1), new_aux
+
+
+def _pooling(p: registry.Params, inputs: list[Array], flags: list[bool],
+             aux: list[Array], is_train: bool, key: Any):
+    """Global pooling, and max/sum pooling with the 'valid' convention, channel-last."""
+    data = inputs[0]
+    if not flags[0]:
+        return None
+    n = data.ndim - 2
+    if p.global_pool and p.pool_type in ("max", "avg", "sum"):
+        # (N, 1, 1, C) reshapes to MXNet's (N, C, 1, 1) without moving data.
+        reduce = {"max": jnp.max, "avg": jnp.mean, "sum": jnp.sum}[p.pool_type]
+        return [reduce(data, axis=tuple(range(1, n + 1)), keepdims=True)], [True], []
+    if p.global_pool or p.pool_type not in ("max", "sum") or \
+            p.pooling_convention != "valid" or len(p.kernel) != n or \
+            not jnp.issubdtype(data.dtype, jnp.floating):
+        return None
+    pad = p.pad or (0,) * n
+    if p.pool_type == "max":
+        init, op = np.array(-np.inf, data.dtype), lax.max
+    else:
+        init, op = np.array(0, data.dtype), lax.add
+    out = lax.reduce_window(data, init, op, (1, *p.kernel, 1), (1, *(p.stride or (1,) * n), 1),
+                            ((0, 0), *((q, q) for q in pad), (0, 0)))
+    return [out], [True], []
+
+
+_RULES: dict[str, Rule] = {
+    "Convolution": _convolution, "BatchNorm": _batch_norm, "Pooling": _pooling,
+}
+
+
+def _layout_free(p: registry.Params, inputs: list[Array], flags: list[bool],
+                 aux: list[Array], is_train: bool, key: Any, opdef: registry.OpDef):
+    """Apply an elementwise op directly when all its inputs are channel-last."""
+    if not all(flags) or len({x.shape for x in inputs}) != 1:
+        return None
+    outs, new_aux = opdef.apply(p, inputs, aux, is_train, key)
+    return outs, [True] * len(outs), new_aux
 
 
 @dataclass(frozen=True)
@@ -30,12 +145,30 @@ class _Step:
     aux_positions: tuple[int, ...]       # positions in `aux` that this node updates
     needs_key: bool
     index: int
+    rule: Callable[..., Any] | None      # channel-last implementation, if any
+
+
+@dataclass(frozen=True)
+class _Prep:
+    """A convolution whose kernel (and a BatchNorm right after it) only depend on
+    variables, so inference can re-lay-out and fold them once instead of per call."""
+
+    conv: int                      # env slot of the Convolution node
+    weight: int                    # positions in the prepared inputs
+    bias: int | None
+    bn: int | None                 # env slot of the folded BatchNorm node
+    bn_params: registry.Params | None
+    bn_inputs: tuple[int, ...]     # gamma, beta, moving_mean, moving_var
 
 
 class Lowered:
-    """A graph compiled into a plan; `__call__` is pure and traceable."""
+    """A graph compiled into a plan; `__call__` is pure and traceable.
 
-    def __init__(self, heads: Sequence[Entry]) -> None:
+    `channel_last=False` turns the layout pass off (every op sees channel-first arrays)
+    and with it the inference-time weight preparation.
+    """
+
+    def __init__(self, heads: Sequence[Entry], channel_last: bool = True) -> None:
         order = topological_order(heads)
         aux_ids: set[int] = set()
         for node in order:
@@ -60,39 +193,191 @@ class Lowered:
             steps.append(_Step(
                 node, opdef, tuple((slot[id(src)], i) for src, i in node.inputs), n_in,
                 tuple(aux_pos[id(src)] for src, _ in node.inputs[n_in:]),
-                opdef.random, index))
+                opdef.random, index, self._rule(opdef) if channel_last else None))
         self._steps = steps
         self.needs_key = any(step.needs_key for step in steps)
         self._n_slots = len(order)
         self._heads = [(slot[id(n)], i) for n, i in heads]
         self.loss_heads = [registry.get(n.op).loss if not n.is_variable else False
                            for n, _ in heads]
+        self._prep_sources: list[tuple[str, int]] = []
+        self._preps = self._plan_preps(order, heads, slot, arg_pos, aux_pos) if channel_last \
+            else []
 
+    @staticmethod
+    def _rule(opdef: registry.OpDef) -> Callable[..., Any] | None:
+        if opdef.name in _RULES:
+            return _RULES[opdef.name]
+        if opdef.name in _LAYOUT_FREE:
+            return lambda *a: _layout_free(*a, opdef=opdef)
+        return None
+
+    # -- inference-time weight preparation ---------------------------------------------------
+    def _plan_preps(self, order: list[Node], heads: Sequence[Entry], slot: dict[int, int],
+                    arg_pos: dict[int, int], aux_pos: dict[int, int]) -> list[_Prep]:
+        users: dict[int, list[Node]] = {}
+        for node in order:
+            for src, _ in node.inputs:
+                users.setdefault(id(src), []).append(node)
+        for node, _ in heads:  # a graph output is a user no fold may hide
+            users.setdefault(id(node), []).append(node)
+
+        def source(entry: Entry) -> int:
+            """Position of a variable among the inputs of `prepare`."""
+            node = entry[0]
+            where = ("arg", arg_pos[id(node)]) if id(node) in arg_pos else \
+                ("aux", aux_pos[id(node)])
+            self._prep_sources.append(where)
+            return len(self._prep_sources) - 1
+
+        preps = []
+        for node in order:
+            if node.op is None or registry.get(node.op).name != "Convolution" or \
+                    not _channel_first_conv(node.params):
+                continue
+            if not all(src.is_variable for src, _ in node.inputs[1:]):
+                continue
+            weight = source(node.inputs[1])
+            bias = source(node.inputs[2]) if len(node.inputs) > 2 else None
+            bn_node = users[id(node)][0]
+            foldable = (len(users[id(node)]) == 1 and bn_node is not node and
+                        registry.get(bn_node.op).name == "BatchNorm" and
+                        bn_node.inputs[0][0] is node and
+                        bn_node.params.axis % (len(node.params.kernel) + 2) == 1 and
+                        not bn_node.params.output_mean_var and
+                        all(src.is_variable for src, _ in bn_node.inputs[1:]))
+            if foldable:
+                bn_inputs = tuple(source(e) for e in bn_node.inputs[1:5])
+                preps.append(_Prep(slot[id(node)], weight, bias, slot[id(bn_node)],
+                                   bn_node.params, bn_inputs))
+            else:
+                preps.append(_Prep(slot[id(node)], weight, bias, None, None, ()))
+        return preps
+
+    @property
+    def has_preparation(self) -> bool:
+        return bool(self._preps)
+
+    def preparation_inputs(self, args: Sequence[Array], aux: Sequence[Array]) -> list[Array]:
+        """The variables that `prepare` reads, in its order."""
+        return [args[pos] if kind == "arg" else aux[pos] for kind, pos in self._prep_sources]
+
+    def prepare(self, inputs: Sequence[Array]) -> list[tuple[Array, Array | None]]:
+        """Inference kernels, spatial-first (HWIO), and biases, with BatchNorm folded in.
+
+        MXNet's inference BatchNorm is y = (x - mean) * g / sqrt(var + eps) + beta, with
+        g = 1 under fix_gamma; after a convolution it becomes a scale of the kernel's
+        output channels and a bias.
+        """
+        out = []
+        for prep in self._preps:
+            weight = inputs[prep.weight]
+            bias = None if prep.bias is None else inputs[prep.bias]
+            if prep.bn is not None:
+                gamma, beta, mean, var = (inputs[i] for i in prep.bn_inputs)
+                p: Any = prep.bn_params
+                if p.fix_gamma:
+                    gamma = jnp.ones_like(gamma)
+                scale = gamma * lax.rsqrt(var + jnp.asarray(p.eps, var.dtype))
+                weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
+                bias = (beta - mean * scale) if bias is None else (bias - mean) * scale + beta
+            out.append((jnp.moveaxis(weight, (0, 1), (-1, -2)), bias))
+        return out
+
+    # -- evaluation ----------------------------------------------------------------------------
     def __call__(self, args: Sequence[Array], aux: Sequence[Array], key: Array | None,
-                 is_train: bool) -> tuple[list[Array], list[Array]]:
+                 is_train: bool, prepared: Sequence[tuple[Array, Array | None]] | None = None
+                 ) -> tuple[list[Array], list[Array]]:
+        """Outputs and new aux values; `prepared` (from `prepare`, inference only) replaces
+        the planned convolutions' kernels and the BatchNorms folded into them."""
         env: list[list[Array] | None] = [None] * self._n_slots
+        # Per entry: whether it is held channel-last (its axis 1 moved to the end).
+        last: list[list[bool] | None] = [None] * self._n_slots
         for slot_index, (kind, pos) in self._var_sources:
             env[slot_index] = [args[pos] if kind == "arg" else aux[pos]]
+            last[slot_index] = [False]
+        replaced: dict[int, tuple[Array, ...]] = {}
+        if prepared is not None:
+            for prep, (kernel, bias) in zip(self._preps, prepared):
+                replaced[prep.conv] = (kernel, bias)
+                if prep.bn is not None:
+                    replaced[prep.bn] = ()
         new_aux = list(aux)
         for step in self._steps:
             operands = [env[s][i] for s, i in step.inputs]  # type: ignore[index]
+            flags = [last[s][i] for s, i in step.inputs]  # type: ignore[index]
+            if step.index in replaced:
+                prep_values = replaced[step.index]
+                if prep_values:  # a planned convolution with its prepared kernel
+                    x = operands[0] if flags[0] else _to_channel_last(operands[0])
+                    n = len(step.node.params.kernel)
+                    env[step.index] = [_conv_channel_last(
+                        step.node.params, x, prep_values[0], "DHW"[3 - n:] + "IO",
+                        prep_values[1])]
+                else:  # a BatchNorm already folded into the convolution before it
+                    env[step.index] = [operands[0]]
+                last[step.index] = [True]
+                continue
             node_key = jax.random.fold_in(key, step.index) if step.needs_key and \
                 key is not None else key
+            n_in = step.n_inputs
             try:
-                outs, updated = step.opdef.apply(
-                    step.node.params, operands[:step.n_inputs], operands[step.n_inputs:],
+                result = None if step.rule is None else step.rule(
+                    step.node.params, operands[:n_in], flags[:n_in], operands[n_in:],
                     is_train, node_key)
+                if result is None:
+                    operands = [_to_channel_first(x) if f else x
+                                for x, f in zip(operands, flags)]
+                    outs, updated = step.opdef.apply(
+                        step.node.params, operands[:n_in], operands[n_in:], is_train,
+                        node_key)
+                    out_flags = [False] * len(outs)
+                else:
+                    outs, out_flags, updated = result
             except MXNetError:
                 raise
             except (TypeError, ValueError, IndexError, ZeroDivisionError) as err:
                 raise node_error(step.node, err, operands) from err
             env[step.index] = outs
+            last[step.index] = out_flags
             for pos, value in zip(step.aux_positions, updated):
                 new_aux[pos] = value
-        return [env[s][i] for s, i in self._heads], new_aux  # type: ignore[index]
+        heads = [_to_channel_first(env[s][i]) if last[s][i] else env[s][i]  # type: ignore[index]
+                 for s, i in self._heads]
+        return heads, new_aux
 
 
-def make_forward(lowered: Lowered, is_train: bool) -> Callable[..., Any]:
-    def forward(args, aux, key):
-        return lowered(args, aux, key, is_train)
-    return forward
+class _PreparedForward:
+    """Inference forward that prepares the weights once per set of weights.
+
+    Kernels are re-laid-out (and BatchNorms folded) by one compiled call, redone only
+    when one of the variables it reads is a different array; jax arrays are immutable
+    and the NDArray handles rebind on assignment, so identity is a sound key.
+    """
+
+    def __init__(self, lowered: Lowered) -> None:
+        self._lowered = lowered
+        self._main = jax.jit(
+            lambda prepared, args, aux, key: lowered(args, aux, key, False, prepared))
+        self._prepare = jax.jit(lowered.prepare)
+        self._inputs: list[Array] | None = None
+        self._prepared: Any = None
+
+    def __call__(self, args: Sequence[Array], aux: Sequence[Array], key: Array | None
+                 ) -> tuple[list[Array], list[Array]]:
+        inputs = self._lowered.preparation_inputs(args, aux)
+        if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
+            self._prepared = self._prepare(inputs)
+            self._inputs = inputs
+        return self._main(self._prepared, args, aux, key)
+
+
+def inference_forward(lowered: Lowered) -> Callable[..., tuple[list[Array], list[Array]]]:
+    """The compiled `(args, aux, key) -> (outputs, aux)` for `forward(is_train=False)`.
+
+    Graphs with convolutions get their kernels prepared once per set of weights (see
+    `Lowered.prepare`); others are one jitted call, with no Python in between.
+    """
+    if lowered.has_preparation:
+        return _PreparedForward(lowered)
+    return jax.jit(lambda args, aux, key: lowered(args, aux, key, False))
