@@ -153,7 +153,7 @@ def plot_network(symbol: Symbol, title: str = "plot", save_format: str = "pdf",
     axis. Render with `g.render(filename=..., cleanup=True)` (needs graphviz's `dot`).
     """
     try:
-        from graphviz import Digraph
+        import graphviz  # noqa: F401  (fail here, with install advice, when it is missing)
     except ImportError as err:
         raise ImportError("Draw network requires the graphviz Python package: "
                           "pip install graphviz (and the system package providing 'dot', "
@@ -166,7 +166,7 @@ def plot_network(symbol: Symbol, title: str = "plot", save_format: str = "pdf",
         _, out_types, _ = internals.infer_type(**dtype)
         if out_types is None:
             raise MXNetValueError(f"Input type is incomplete: {dtype}")
-        types = dict(zip(internals.list_outputs(), out_types))
+        types = dict(zip(internals.list_outputs(), out_types, strict=True))
     names = [n.name for n in nodes]
     if len(names) != len(set(names)):
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -210,16 +210,24 @@ def plot_network(symbol: Symbol, title: str = "plot", save_format: str = "pdf",
     return dot
 
 
+def _need_dot() -> None:
+    if shutil.which("dot") is None:
+        raise MXNetError("rendering needs the Graphviz 'dot' program, which is not "
+                         "installed: apt-get install graphviz (Debian/Ubuntu), "
+                         "brew install graphviz (macOS) or conda install graphviz")
+
+
 def _make_rendering_digraph() -> type:
-    """A Digraph whose render() explains how to install `dot` when it is missing."""
+    """A Digraph whose render(), view() and pipe() explain how to install a missing `dot`."""
     from graphviz import Digraph
 
     class RenderingDigraph(Digraph):
         def render(self, *args: Any, **kwargs: Any) -> str:
-            if shutil.which("dot") is None:
-                raise MXNetError("rendering needs the Graphviz 'dot' program, which is not "
-                                 "installed: apt-get install graphviz (Debian/Ubuntu), "
-                                 "brew install graphviz (macOS) or conda install graphviz")
+            _need_dot()
             return super().render(*args, **kwargs)
+
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            _need_dot()
+            return super().pipe(*args, **kwargs)
 
     return RenderingDigraph

@@ -328,7 +328,7 @@ class Executor:
             self._feed(kwargs)
         for pos, value in self._fixed:
             handle = self.arg_arrays[pos]
-            handle._data = jnp.full(handle.shape, value, handle._data.dtype)
+            handle._data = jnp.full_like(handle._data, value)
         args = [a._data for a in self.arg_arrays]
         aux = [a._data for a in self.aux_arrays]
         rng = _rng.next_key() if self._program.lowered.needs_key else None
@@ -437,7 +437,8 @@ class Executor:
                 raise MXNetValueError(
                     f"New shape of arg: {name} {tuple(shape)} differs from the original "
                     f"{old.shape} although it was not given; set partial_shaping=True")
-            return NDArray(jax.device_put(np.zeros(shape, old._data.dtype)), old.context)
+            host = np.zeros(shape, old._data.dtype)
+            return NDArray(jax.device_put(host, old.context.jax_device()), old.context)
         names = lowered.arg_names
         args = [remake(a, s, n) for a, s, n in zip(self.arg_arrays, arg_shapes, names)]
         grads = [remake(g, s, n) for g, s, n in zip(self.grad_arrays, arg_shapes, names)]

@@ -194,13 +194,14 @@ class NDArray:
                 except ValueError:
                     raise MXNetValueError(f"cannot assign an array of shape {src.shape} to "
                                           f"an NDArray of shape {self.shape}") from None
-            self._data = src
+            self._data = same_device(src, self._data)
             return
         index = self._index(key)
         if isinstance(index, jax.Array) and self.ndim > 1:
             # An NDArray key selects whole rows along the first axis.
             index = (index,)
-        self._data = self._data.at[index].set(jnp.asarray(value, dtype=self._data.dtype))
+        self._data = self._data.at[index].set(
+            same_device(jnp.asarray(value, dtype=self._data.dtype), self._data))
 
     # -- arithmetic -------------------------------------------------------------------------
     def _binary(self, other: Any, op: str, scalar_op: str, reverse: bool = False) -> NDArray:
@@ -345,10 +346,18 @@ def _broadcast_ranks(lhs: NDArray, rhs: NDArray) -> tuple[NDArray, NDArray]:
 
 
 def _place(data: jax.Array, ctx: Context | None) -> NDArray:
+    """Commit `data` to the context's device: mx.cpu() is the CPU even where JAX's
+    default device is a GPU, so arrays of one context never mix devices."""
     ctx = ctx or current_context()
-    if ctx.device_type == "gpu":
-        data = jax.device_put(data, ctx.jax_device())
-    return NDArray(data, ctx)
+    return NDArray(jax.device_put(data, ctx.jax_device()), ctx)
+
+
+def same_device(data: jax.Array, like: jax.Array) -> jax.Array:
+    """`data` on the device of `like` (a no-op when it is there already)."""
+    device = next(iter(like.devices()))
+    if data.devices() == {device}:
+        return data
+    return jax.device_put(data, device)
 
 
 def _shape(shape: int | Sequence[int]) -> Shape:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...base import MXNetError, MXNetValueError, current_context
 from ...io.io import DataBatch, DataDesc, DataIter
-from ...ndarray.ndarray import NDArray, array
+from ...ndarray.ndarray import NDArray, array, same_device
 from .. import metric as metric_mod
 from .. import optimizer as opt
 from ..initializer import InitDesc, Uniform
@@ -498,9 +498,11 @@ class Module(BaseModule):
             if tuple(source.shape) != target.shape:
                 self._reshape_for(data_batch)
                 target = self._exec.arg_dict[name]  # type: ignore[union-attr]
-            target._data = source.astype(target._data.dtype) if source.dtype != \
-                target._data.dtype else (source if isinstance(value, NDArray) else
-                                          array(source)._data)
+            if not isinstance(value, NDArray):
+                source = array(source, dtype=target._data.dtype)._data
+            elif source.dtype != target._data.dtype:
+                source = source.astype(target._data.dtype)
+            target._data = same_device(source, target._data)
 
     def _reshape_for(self, data_batch: DataBatch) -> None:
         shapes = {n: tuple(v.shape) for n, v in zip(self._data_names, data_batch.data)}
