@@ -36,6 +36,11 @@ def _net(case: str):
         one = mx.sym.Convolution(mx.sym.Variable("seq"), kernel=(3,), num_filter=3, name="c1")
         three = mx.sym.Convolution(data, kernel=(1, 2, 2), num_filter=2, name="c3")
         return mx.sym.Group([mx.sym.BatchNorm(one, name="b1"), three])
+    if case == "tiled_max_pool":
+        # kernel == stride takes the reshape path; 13 does not divide by 2 (crop).
+        net = mx.sym.Convolution(data, kernel=(2, 2), num_filter=4, name="c1")
+        net = mx.sym.Pooling(mx.sym.tanh(net), kernel=(2, 2), stride=(2, 2), pool_type="max")
+        return mx.sym.Convolution(net, kernel=(1, 1), num_filter=2, name="c2")
     # A convolution whose output is also a graph output: its BatchNorm must not fold.
     conv = mx.sym.Convolution(data, kernel=(3, 3), num_filter=3, name="c1")
     return mx.sym.Group([conv, mx.sym.BatchNorm(conv, fix_gamma=False, name="b1")])
@@ -44,7 +49,8 @@ def _net(case: str):
 SHAPES = {"conv_bn_pool": {"data": (2, 3, 12, 12)},
           "grouped_dilated_strided": {"data": (1, 4, 9, 9)},
           "conv1d_conv3d": {"data": (1, 2, 3, 4, 4), "seq": (2, 2, 7)},
-          "exposed_conv": {"data": (1, 2, 6, 6)}}
+          "exposed_conv": {"data": (1, 2, 6, 6)},
+          "tiled_max_pool": {"data": (2, 3, 14, 14)}}
 
 
 def _arrays(net, shapes, seed=0):
@@ -97,7 +103,8 @@ def test_folds_only_a_batchnorm_that_alone_reads_the_convolution():
     plans = {case: [(p.bn is not None) for p in lower.Lowered(_net(case)._outputs)._preps]
              for case in SHAPES}
     assert plans == {"conv_bn_pool": [True, True], "grouped_dilated_strided": [True, False],
-                     "conv1d_conv3d": [True, False], "exposed_conv": [False]}
+                     "conv1d_conv3d": [True, False], "exposed_conv": [False],
+                     "tiled_max_pool": [False, False]}
 
 
 def test_new_weights_are_prepared_again_and_new_data_is_not():

@@ -27,6 +27,7 @@ from jax import lax
 from ..base import MXNetError
 from ..graph.node import Entry, Node, topological_order
 from ..ops import registry
+from ..ops import nn as nn_ops
 from .infer import node_error
 
 Array = jax.Array
@@ -113,6 +114,12 @@ def _pooling(p: registry.Params, inputs: list[Array], flags: list[bool],
             not jnp.issubdtype(data.dtype, jnp.floating):
         return None
     pad = p.pad or (0,) * n
+    stride = p.stride or (1,) * n
+    spatial = data.shape[1:-1]
+    if tuple(p.kernel) == tuple(stride) and not any(pad) and \
+            all(s >= k for s, k in zip(spatial, p.kernel)):
+        out_sizes = [s // k for s, k in zip(spatial, p.kernel)]
+        return [nn_ops.pool_tiled(p, data, p.kernel, out_sizes, channel_last=True)], [True], []
     if p.pool_type == "max":
         init, op = np.array(-np.inf, data.dtype), lax.max
     else:

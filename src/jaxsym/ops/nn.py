@@ -291,15 +291,20 @@ def _lp_root(x: Array, p_value: int) -> Array:
     return x ** (1.0 / p_value)
 
 
-def _pool_tiled(p: Params, data: Array, kernel: Shape, out_sizes: list[int]) -> Array:
+def pool_tiled(p: Params, data: Array, kernel: Shape, out_sizes: Sequence[int],
+               channel_last: bool = False) -> Array:
     """Non-overlapping windows as crop + reshape + reduce: XLA's gradient of a max
-    reduce_window is several times slower on CPU."""
+    reduce_window is several times slower on CPU. Also used by the lowering's
+    channel-last layout pass."""
     n = len(kernel)
-    data = data[(slice(None), slice(None)) + tuple(slice(0, o * k)
-                                                   for o, k in zip(out_sizes, kernel))]
-    split = data.shape[:2] + tuple(d for o, k in zip(out_sizes, kernel) for d in (o, k))
+    lead = 1 if channel_last else 2
+    data = data[(slice(None),) * lead + tuple(slice(0, o * k)
+                                              for o, k in zip(out_sizes, kernel))]
+    split = data.shape[:lead] + tuple(d for o, k in zip(out_sizes, kernel) for d in (o, k))
+    if channel_last:
+        split += data.shape[-1:]
     blocks = data.reshape(split)
-    axes = tuple(3 + 2 * i for i in range(n))
+    axes = tuple(lead + 1 + 2 * i for i in range(n))
     if p.pool_type == "max":
         return jnp.max(blocks, axis=axes)
     if p.pool_type == "lp":
@@ -331,7 +336,7 @@ def _pool_channel_first(p: Params, data: Array) -> Array:
     out_sizes = [_pool_out_size(*a, full) for a in zip(spatial, kernel, stride, pad)]
     if tuple(kernel) == tuple(stride) and not any(pad) and all(
             o * k <= s for o, k, s in zip(out_sizes, kernel, spatial)):
-        return _pool_tiled(p, data, kernel, out_sizes)
+        return pool_tiled(p, data, kernel, out_sizes)
     # 'full' windows may run past the padded input: pad the right edge further.
     right = [(o - 1) * s + k - i - q for o, s, k, i, q in
              zip(out_sizes, stride, kernel, spatial, pad)]
