@@ -332,32 +332,33 @@ class Optimizer:
             self._index_update_count[idx] += 1
             self.num_update = max(self._index_update_count[idx], self.num_update)
 
-    def _get_lrs(self, indices: list) -> list[float]:
-        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
-        lrs = [lr for _ in indices]
+    def _scaled(self, base: float, indices: list, kind: str) -> list[float]:
+        """`base` times each index's multiplier of `kind` ('lr' or 'wd').
+
+        A Gluon param_dict entry wins, then a multiplier keyed by index, then one keyed
+        by the index's parameter name.
+        """
+        mults = self.lr_mult if kind == "lr" else self.wd_mult
+        values = [base for _ in indices]
         for i, index in enumerate(indices):
             if index in self.param_dict:
-                lrs[i] *= self.param_dict[index].lr_mult
-            elif index in self.lr_mult:
-                lrs[i] *= self.lr_mult[index]
+                values[i] *= getattr(self.param_dict[index], f"{kind}_mult")
+            elif index in mults:
+                values[i] *= mults[index]
             elif index in self.idx2name:
-                lrs[i] *= self.lr_mult.get(self.idx2name[index], 1.0)
-        return lrs
+                values[i] *= mults.get(self.idx2name[index], 1.0)
+        return values
+
+    def _get_lrs(self, indices: list) -> list[float]:
+        lr = self.lr_scheduler(self.num_update) if self.lr_scheduler is not None else self.lr
+        return self._scaled(lr, indices, "lr")
 
     def _get_lr(self, index: Any) -> float:
         """The learning rate of `index`: base rate times its lr multiplier."""
         return self._get_lrs([index])[0]
 
     def _get_wds(self, indices: list) -> list[float]:
-        wds = [self.wd for _ in indices]
-        for i, index in enumerate(indices):
-            if index in self.param_dict:
-                wds[i] *= self.param_dict[index].wd_mult
-            elif index in self.wd_mult:
-                wds[i] *= self.wd_mult[index]
-            elif index in self.idx2name:
-                wds[i] *= self.wd_mult.get(self.idx2name[index], 1.0)
-        return wds
+        return self._scaled(self.wd, indices, "wd")
 
     def _get_wd(self, index: Any) -> float:
         """The weight decay of `index`: wd times its wd multiplier."""
