@@ -37,13 +37,7 @@ def test_exact_point_group(group):
         assert got[key].dtype == value.dtype, key
 
 
-# Differences in code outside the math ops, reported to its owner.
-_ND_GAPS = {"a_plus_numpy": "ndarray.py converts a numpy operand; MXNet 1.9.1 raises TypeError"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_ND_GAPS[n])) if n in _ND_GAPS
-    else n for n in sorted(cases_math.ND_EXPRESSIONS)])
+@pytest.mark.parametrize("name", sorted(cases_math.ND_EXPRESSIONS))
 def test_ndarray_expression(name):
     expected = ND_META["nd"][name]
     fn = cases_math.ND_EXPRESSIONS[name]

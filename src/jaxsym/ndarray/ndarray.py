@@ -215,7 +215,8 @@ class NDArray:
         if isinstance(other, (int, float, np.number, bool)):
             return make(scalar_op, scalar_op)(self, scalar=float(other))
         if isinstance(other, np.ndarray):
-            return self._binary(array(other, dtype=self.dtype), op, scalar_op, reverse)
+            # As MXNet: a numpy operand must be wrapped with mx.nd.array first.
+            raise TypeError(f"type {type(other)} not supported")
         return NotImplemented
 
     __hash__ = object.__hash__
