@@ -484,6 +484,8 @@ def _to_numpy_container(data: Any) -> Any:
 
 
 def _from_numpy_container(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: NDArray(jnp.asarray(v)) for k, v in data.items()}
-    return [NDArray(jnp.asarray(v)) for v in data]
+    # One batched transfer to the current context's device for all arrays.
+    ctx = current_context()
+    values = list(data.values()) if isinstance(data, dict) else list(data)
+    arrays = [NDArray(a, ctx) for a in jax.device_put(values, ctx.jax_device())]
+    return dict(zip(data, arrays)) if isinstance(data, dict) else arrays
