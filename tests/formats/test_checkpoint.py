@@ -51,21 +51,21 @@ def test_resaved_checkpoint_is_byte_identical(case, tmp_path):
 
 
 def test_symbol_and_ndarray_wrappers(tmp_path):
-    sym, args, aux = C.load_checkpoint(str(CKPT / "conv_bn"), EPOCH)
+    sym, args, aux = mx.model.load_checkpoint(str(CKPT / "conv_bn"), EPOCH)
     assert isinstance(sym, mx.sym.Symbol)
     assert all(isinstance(v, mx.nd.NDArray) for v in {**args, **aux}.values())
     prefix = str(tmp_path / "again")
-    C.save_checkpoint(prefix, 12, sym, args, aux)
+    mx.model.save_checkpoint(prefix, 12, sym, args, aux)
     assert (tmp_path / "again-0012.params").read_bytes() == \
         (CKPT / f"conv_bn-{EPOCH:04d}.params").read_bytes()
-    sym2, args2, aux2 = C.load_checkpoint(prefix, 12)
+    sym2, args2, aux2 = mx.model.load_checkpoint(prefix, 12)
     assert sym2.tojson() == sym.tojson()
     for name, value in {**args, **aux}.items():
         np.testing.assert_array_equal(({**args2, **aux2})[name].asnumpy(), value.asnumpy())
 
 
 def test_symbol_none_writes_only_params(tmp_path):
-    C.save_checkpoint(str(tmp_path / "p"), 1, None, {"w": np.ones(2, np.float32)}, {})
+    mx.model.save_checkpoint(str(tmp_path / "p"), 1, None, {"w": np.ones(2, np.float32)}, {})
     assert os.listdir(tmp_path) == ["p-0001.params"]
 
 
@@ -87,15 +87,15 @@ def test_built_symbol_checkpoint_matches_mxnet(tmp_path):
 def test_checkpoint_errors(tmp_path):
     shutil.copy(CKPT / "mlp-symbol.json", tmp_path / "m-symbol.json")
     with pytest.raises(MXNetError, match=r"m-0001\.params: cannot read"):
-        C.load_checkpoint(str(tmp_path / "m"), 1)
+        mx.model.load_checkpoint(str(tmp_path / "m"), 1)
     with pytest.raises(MXNetError, match=r"x-symbol\.json: cannot read"):
-        C.load_checkpoint(str(tmp_path / "x"), 1)
+        mx.model.load_checkpoint(str(tmp_path / "x"), 1)
     save_arrays(tmp_path / "m-0002.params", {"fc1_weight": np.zeros(2, np.float32)})
     with pytest.raises(MXNetError, match="key 'fc1_weight' has no 'arg:' or 'aux:' prefix"):
-        C.load_checkpoint(str(tmp_path / "m"), 2)
+        mx.model.load_checkpoint(str(tmp_path / "m"), 2)
     save_arrays(tmp_path / "m-0003.params", [np.zeros(2, np.float32)])
     with pytest.raises(MXNetError, match="1 unnamed arrays"):
-        C.load_checkpoint(str(tmp_path / "m"), 3)
+        mx.model.load_checkpoint(str(tmp_path / "m"), 3)
     # An empty dict is saved as an empty list; other prefixes are ignored, as in MXNet.
     save_arrays(tmp_path / "m-0004.params", {})
     assert C.load_arrays_checkpoint(str(tmp_path / "m"), 4)[1:] == ({}, {})

@@ -18,10 +18,8 @@ from .params import load_arrays, save_arrays
 
 __all__ = [
     "load_arrays_checkpoint",
-    "load_checkpoint",
     "params_file",
     "save_arrays_checkpoint",
-    "save_checkpoint",
     "symbol_file",
 ]
 
@@ -90,27 +88,3 @@ def split_params(saved: Any, source: str) -> tuple[Arrays, Arrays]:
         elif kind == "aux":
             aux_params[name] = value
     return arg_params, aux_params
-
-
-def _host(value: Any) -> np.ndarray:
-    return value.asnumpy() if hasattr(value, "asnumpy") else np.asarray(value)
-
-
-def save_checkpoint(prefix: str, epoch: int, symbol: Any, arg_params: Mapping[str, Any],
-                    aux_params: Mapping[str, Any], remove_amp_cast: bool = True) -> None:
-    """`mx.model.save_checkpoint`: a Symbol (or None) and dicts of NDArrays."""
-    heads = None if symbol is None else symbol._outputs
-    save_arrays_checkpoint(prefix, epoch, heads,
-                           {k: _host(v) for k, v in arg_params.items()},
-                           {k: _host(v) for k, v in aux_params.items()})
-
-
-def load_checkpoint(prefix: str, epoch: int) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """`mx.model.load_checkpoint`: returns (Symbol, arg NDArrays, aux NDArrays)."""
-    from ..ndarray import ndarray as nd
-    from ..symbol.symbol import Symbol
-
-    heads, arg_params, aux_params = load_arrays_checkpoint(prefix, epoch)
-    return (Symbol(heads), {k: nd.array(v, dtype=v.dtype) for k, v in arg_params.items()},
-            {k: nd.array(v, dtype=v.dtype) for k, v in aux_params.items()})
-

@@ -243,8 +243,8 @@ class NDArray:
 
     # -- fluent methods -----------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
-        from ..symbol.symbol import _FLUENT
-        op_name = _FLUENT.get(name)
+        from ..ops import registry
+        op_name = registry.fluent_op(name)
         if op_name is None or name == "reshape":
             raise AttributeError(f"'NDArray' object has no attribute {name!r}")
         from .op_functions import make

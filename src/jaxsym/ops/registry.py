@@ -290,3 +290,22 @@ def split_call(opdef: OpDef, args: Sequence[Any], kwargs: dict[str, Any],
             raise MXNetValueError(f"{opdef.name} {where}: input {key!r} given twice")
         named[key] = value
     return named, raw, params
+
+
+# Methods that Symbol and NDArray forward to an op (`x.reshape(...)`, `x.sum()`), as
+# MXNet's fluent API: method name -> op name.
+_FLUENT = {name: name for name in (
+    "reshape", "flatten", "transpose", "expand_dims", "squeeze", "sum", "mean", "max",
+    "min", "prod", "norm", "argmax", "argmin", "clip", "abs", "sign", "exp", "log",
+    "sqrt", "rsqrt", "square", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "slice", "slice_axis", "take", "one_hot", "tile", "repeat", "broadcast_to",
+    "broadcast_axis", "floor", "ceil", "round", "sin", "cos", "zeros_like", "ones_like",
+    "reshape_like", "swapaxes", "flip", "nansum", "nanprod", "dot", "batch_dot", "log1p",
+    "expm1", "reciprocal")}
+_FLUENT.update(split="SliceChannel", pad="Pad")
+
+
+def fluent_op(method: str) -> str | None:
+    """The op behind a fluent method name, or None."""
+    op = _FLUENT.get(method)
+    return op if op is not None and op in _OPS else None

@@ -377,7 +377,7 @@ class Symbol:
 
     # -- fluent methods (x.reshape(...), x.sum(...)) -------------------------------------
     def __getattr__(self, name: str) -> Any:
-        op_name = _FLUENT.get(name)
+        op_name = registry.fluent_op(name)
         if op_name is None:
             raise AttributeError(f"'Symbol' object has no attribute {name!r}")
 
@@ -426,16 +426,6 @@ Symbol.__isub__ = Symbol.__sub__  # type: ignore[attr-defined]
 Symbol.__imul__ = Symbol.__mul__  # type: ignore[attr-defined]
 Symbol.__itruediv__ = Symbol.__truediv__  # type: ignore[attr-defined]
 
-_FLUENT = {name: name for name in (
-    "reshape", "flatten", "transpose", "expand_dims", "squeeze", "sum", "mean", "max",
-    "min", "prod", "norm", "argmax", "argmin", "clip", "abs", "sign", "exp", "log",
-    "sqrt", "rsqrt", "square", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "slice", "slice_axis", "take", "one_hot", "tile", "repeat", "split", "broadcast_to",
-    "broadcast_axis", "pad", "floor", "ceil", "round", "sin", "cos", "zeros_like",
-    "ones_like", "reshape_like", "swapaxes", "flip", "topk", "sort", "argsort",
-    "nansum", "nanprod", "diag", "dot", "batch_dot", "log1p", "expm1", "reciprocal")}
-_FLUENT["split"] = "SliceChannel"
-_FLUENT["pad"] = "Pad"
 
 
 def _entry_name(node: Node, index: int) -> str:

@@ -25,17 +25,30 @@ BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", 
 
 def save_checkpoint(prefix: str, epoch: int, symbol: Any, arg_params: dict[str, NDArray],
                     aux_params: dict[str, NDArray], remove_amp_cast: bool = True) -> None:
-    """Write `prefix-symbol.json` and `prefix-%04d.params` (keys `arg:`/`aux:`), atomically."""
+    """Write `prefix-symbol.json` and `prefix-%04d.params` (keys `arg:`/`aux:`), atomically.
+
+    `symbol` may be None to write the parameters only.
+    """
     from ..formats import checkpoint
-    checkpoint.save_checkpoint(prefix, epoch, symbol, arg_params, aux_params)
+
+    def host(value: Any) -> np.ndarray:
+        return value.asnumpy() if hasattr(value, "asnumpy") else np.asarray(value)
+    checkpoint.save_arrays_checkpoint(
+        prefix, epoch, None if symbol is None else symbol._outputs,
+        {k: host(v) for k, v in arg_params.items()}, {k: host(v) for k, v in aux_params.items()})
     logging.info('Saved checkpoint to "%s-%04d.params"', prefix, epoch)
 
 
 def load_checkpoint(prefix: str, epoch: int) -> tuple[Any, dict[str, NDArray],
                                                       dict[str, NDArray]]:
-    """Read a checkpoint: (symbol, arg_params, aux_params)."""
+    """Read a checkpoint: (symbol, arg_params, aux_params) as a Symbol and NDArrays."""
     from ..formats import checkpoint
-    return checkpoint.load_checkpoint(prefix, epoch)
+    from ..ndarray.ndarray import array
+    from ..symbol.symbol import Symbol
+
+    heads, arg_params, aux_params = checkpoint.load_arrays_checkpoint(prefix, epoch)
+    return (Symbol(heads), {k: array(v, dtype=v.dtype) for k, v in arg_params.items()},
+            {k: array(v, dtype=v.dtype) for k, v in aux_params.items()})
 
 
 def _callbacks(callbacks: Any, *args: Any) -> None:
