@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..base import Context, MXNetTypeError, MXNetValueError, current_context, dtype_np
+from ..ops.elemwise import PYTHON_OPERATORS, broadcast_form
 
 Shape = tuple[int, ...]
 
@@ -208,10 +209,8 @@ class NDArray:
         from .op_functions import make
         if isinstance(other, NDArray):
             lhs, rhs = (other, self) if reverse else (self, other)
-            if lhs.shape == rhs.shape:
-                return make(op, op)(lhs, rhs)
-            return make(f"broadcast_{_BROADCAST[op]}", op)(
-                *_broadcast_ranks(lhs, rhs))
+            # MXNet's NDArray operators broadcast (numpy-style) when shapes differ.
+            return make(op if lhs.shape == rhs.shape else broadcast_form(op), op)(lhs, rhs)
         if isinstance(other, (int, float, np.number, bool)):
             return make(scalar_op, scalar_op)(self, scalar=float(other))
         if isinstance(other, np.ndarray):
@@ -254,35 +253,13 @@ class NDArray:
         return method
 
 
-# dunder -> (op for an NDArray operand of the same shape, op for a number, reversed).
-_OPERATORS: dict[str, tuple[str, str, bool]] = {
-    "__add__": ("elemwise_add", "_plus_scalar", False),
-    "__radd__": ("elemwise_add", "_plus_scalar", False),
-    "__sub__": ("elemwise_sub", "_minus_scalar", False),
-    "__rsub__": ("elemwise_sub", "_rminus_scalar", True),
-    "__mul__": ("elemwise_mul", "_mul_scalar", False),
-    "__rmul__": ("elemwise_mul", "_mul_scalar", False),
-    "__truediv__": ("elemwise_div", "_div_scalar", False),
-    "__rtruediv__": ("elemwise_div", "_rdiv_scalar", True),
-    "__mod__": ("_mod", "_mod_scalar", False), "__rmod__": ("_mod", "_rmod_scalar", True),
-    "__pow__": ("_power", "_power_scalar", False),
-    "__rpow__": ("_power", "_rpower_scalar", True),
-    "__eq__": ("_equal", "_equal_scalar", False),
-    "__ne__": ("_not_equal", "_not_equal_scalar", False),
-    "__gt__": ("_greater", "_greater_scalar", False),
-    "__ge__": ("_greater_equal", "_greater_equal_scalar", False),
-    "__lt__": ("_lesser", "_lesser_scalar", False),
-    "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
-}
-
-
 def _operator(op: str, scalar_op: str, reverse: bool):
     def method(self: NDArray, other: Any) -> NDArray:
         return self._binary(other, op, scalar_op, reverse)
     return method
 
 
-for _dunder, _spec in _OPERATORS.items():
+for _dunder, _spec in PYTHON_OPERATORS.items():
     setattr(NDArray, _dunder, _operator(*_spec))
 NDArray.__div__ = NDArray.__truediv__  # type: ignore[attr-defined]
 NDArray.__rdiv__ = NDArray.__rtruediv__  # type: ignore[attr-defined]
@@ -326,24 +303,6 @@ class _View(NDArray):
             self._base._data = value.reshape(base.shape)
         else:
             self._base._data = base.at[self._key].set(value)
-
-
-_BROADCAST = {"elemwise_add": "add", "elemwise_sub": "sub", "elemwise_mul": "mul",
-              "elemwise_div": "div", "_mod": "mod", "_power": "power", "_equal": "equal",
-              "_not_equal": "not_equal", "_greater": "greater",
-              "_greater_equal": "greater_equal", "_lesser": "lesser",
-              "_lesser_equal": "lesser_equal", "_maximum": "maximum", "_minimum": "minimum"}
-
-
-def _broadcast_ranks(lhs: NDArray, rhs: NDArray) -> tuple[NDArray, NDArray]:
-    """numpy-style rank alignment, which MXNet's NDArray operators also do."""
-    if lhs.ndim == rhs.ndim:
-        return lhs, rhs
-    if lhs.ndim < rhs.ndim:
-        return NDArray(lhs._data.reshape((1,) * (rhs.ndim - lhs.ndim) + lhs.shape),
-                       lhs._ctx), rhs
-    return lhs, NDArray(rhs._data.reshape((1,) * (lhs.ndim - rhs.ndim) + rhs.shape),
-                        rhs._ctx)
 
 
 def _place(data: jax.Array, ctx: Context | None) -> NDArray:
@@ -431,7 +390,7 @@ def _minmax(lhs: Any, rhs: Any, which: str) -> Any:
     if isinstance(lhs, NDArray) and isinstance(rhs, NDArray):
         if lhs.shape == rhs.shape:
             return make(f"_{which}", which)(lhs, rhs)
-        return make(f"broadcast_{which}", which)(*_broadcast_ranks(lhs, rhs))
+        return make(f"broadcast_{which}", which)(lhs, rhs)
     if isinstance(lhs, NDArray):
         return make(f"_{which}_scalar", which)(lhs, scalar=float(rhs))
     if isinstance(rhs, NDArray):

@@ -21,6 +21,7 @@ import numpy as np
 from jax import lax
 
 from . import attrs as A
+from . import registry
 from .registry import REQUIRED, Param, Params, register, same_shape_inputs
 
 Array = jax.Array
@@ -128,6 +129,35 @@ for _name, (_key, _aliases) in ELEMWISE.items():
     register(_name, _binary(_name, BINARY[_key], broadcast=False), inputs=("lhs", "rhs"),
              aliases=_aliases, infer_inputs=same_shape_inputs,
              doc=f"Elementwise {_key} of two arrays of the same shape.")
+
+
+
+def broadcast_form(op: str) -> str:
+    """The broadcast_* op of a same-shape binary op or alias ('_Plus' -> 'broadcast_add')."""
+    return f"broadcast_{ELEMWISE[registry.get(op).name][0]}"
+
+
+# Python operators of Symbol and NDArray: dunder -> (op for an array operand, op for a
+# number, operands reversed). The names are those MXNet's Python calls, so Symbol's auto
+# names match (`_plus0`, `_mulscalar0`, `_rpower_scalar0`); NDArray runs the same ops,
+# switching to broadcast_form() when the shapes differ.
+PYTHON_OPERATORS: dict[str, tuple[str, str, bool]] = {
+    "__add__": ("_Plus", "_PlusScalar", False), "__radd__": ("_Plus", "_PlusScalar", False),
+    "__sub__": ("_Minus", "_MinusScalar", False),
+    "__rsub__": ("_Minus", "_RMinusScalar", True),
+    "__mul__": ("_Mul", "_MulScalar", False), "__rmul__": ("_Mul", "_MulScalar", False),
+    "__truediv__": ("_Div", "_DivScalar", False),
+    "__rtruediv__": ("_Div", "_RDivScalar", True),
+    "__mod__": ("_Mod", "_ModScalar", False), "__rmod__": ("_Mod", "_RModScalar", True),
+    "__pow__": ("_Power", "_PowerScalar", False),
+    "__rpow__": ("_Power", "_rpower_scalar", True),
+    "__eq__": ("_equal", "_equal_scalar", False),
+    "__ne__": ("_not_equal", "_not_equal_scalar", False),
+    "__gt__": ("_greater", "_greater_scalar", False),
+    "__ge__": ("_greater_equal", "_greater_equal_scalar", False),
+    "__lt__": ("_lesser", "_lesser_scalar", False),
+    "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
+}
 
 BROADCAST_ALIASES = {"add": ("broadcast_plus",), "sub": ("broadcast_minus",)}
 for _key, _fn in BINARY.items():

@@ -13,6 +13,7 @@ from ..base import DTYPE_NP_TO_MX, MXNetError, MXNetTypeError, MXNetValueError, 
 from ..graph import naming
 from ..graph.node import Entry, Node, topological_order
 from ..ops import registry
+from ..ops.elemwise import PYTHON_OPERATORS
 
 Shape = tuple[int, ...]
 
@@ -227,9 +228,9 @@ class Symbol:
                 node.name = name
         return result
 
-    # -- arithmetic: one table, `_OPERATORS` below --------------------------------------
-    def _arith(self, other: Any, op: str | None, scalar_op: str, reverse: bool) -> Symbol:
-        if isinstance(other, Symbol) and op is not None:
+    # -- arithmetic: one table, ops.elemwise.PYTHON_OPERATORS --------------------------------------
+    def _arith(self, other: Any, op: str, scalar_op: str, reverse: bool) -> Symbol:
+        if isinstance(other, Symbol):
             lhs, rhs = (other, self) if reverse else (self, other)
             return _create(op, [lhs, rhs], {})
         if isinstance(other, Number) and not isinstance(other, bool):
@@ -390,34 +391,13 @@ class Symbol:
         return _create("Cast", [self], {"dtype": dtype})
 
 
-# dunder -> (op for a Symbol operand, op for a number, reversed). The op names are
-# the ones MXNet's Python calls, so auto names match (`_plus0`, `_rpower_scalar0`).
-_OPERATORS: dict[str, tuple[str | None, str, bool]] = {
-    "__add__": ("_Plus", "_PlusScalar", False), "__radd__": ("_Plus", "_PlusScalar", False),
-    "__sub__": ("_Minus", "_MinusScalar", False),
-    "__rsub__": (None, "_RMinusScalar", True),
-    "__mul__": ("_Mul", "_MulScalar", False), "__rmul__": ("_Mul", "_MulScalar", False),
-    "__truediv__": ("_Div", "_DivScalar", False),
-    "__rtruediv__": (None, "_RDivScalar", True),
-    "__mod__": ("_Mod", "_ModScalar", False), "__rmod__": (None, "_RModScalar", True),
-    "__pow__": ("_Power", "_PowerScalar", False),
-    "__rpow__": (None, "_rpower_scalar", True),
-    "__eq__": ("_equal", "_equal_scalar", False),
-    "__ne__": ("_not_equal", "_not_equal_scalar", False),
-    "__gt__": ("_greater", "_greater_scalar", False),
-    "__ge__": ("_greater_equal", "_greater_equal_scalar", False),
-    "__lt__": ("_lesser", "_lesser_scalar", False),
-    "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
-}
-
-
-def _operator(op: str | None, scalar_op: str, reverse: bool):
+def _operator(op: str, scalar_op: str, reverse: bool):
     def method(self: Symbol, other: Any) -> Symbol:
         return self._arith(other, op, scalar_op, reverse)
     return method
 
 
-for _dunder, _spec in _OPERATORS.items():
+for _dunder, _spec in PYTHON_OPERATORS.items():
     setattr(Symbol, _dunder, _operator(*_spec))
 Symbol.__div__ = Symbol.__truediv__  # type: ignore[attr-defined]
 Symbol.__rdiv__ = Symbol.__rtruediv__  # type: ignore[attr-defined]
