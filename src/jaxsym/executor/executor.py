@@ -30,7 +30,7 @@ import numpy as np
 from .. import _rng
 from ..base import Context, MXNetError, MXNetTypeError, MXNetValueError, current_context, dtype_np
 from ..graph.node import Entry, topological_order
-from ..ndarray.ndarray import NDArray
+from ..ndarray.ndarray import NDArray, same_device
 from ..ops import registry
 from . import infer
 from .lower import Lowered, inference_forward
@@ -307,6 +307,25 @@ class Executor:
         else:
             for handle, value in zip(self.outputs, outs):
                 handle._data = value
+
+    def load_inputs(self, names: Sequence[str], values: Sequence[Any]) -> bool:
+        """Point data/label arguments at a batch's arrays, without copying them.
+
+        For inputs no training step donates (data and labels), so sharing the batch's
+        buffers is safe. Returns False, changing nothing, when a shape differs.
+        """
+        sources = []
+        for name, value in zip(names, values):
+            target = self.arg_dict[name]
+            source = value._data if isinstance(value, NDArray) else jnp.asarray(value)
+            if tuple(source.shape) != target.shape:
+                return False
+            if source.dtype != target._data.dtype:
+                source = source.astype(target._data.dtype)
+            sources.append(same_device(source, target._data))
+        for name, source in zip(names, sources):
+            self.arg_dict[name]._data = source
+        return True
 
     def _feed(self, kwargs: dict[str, Any]) -> None:
         for name, value in kwargs.items():

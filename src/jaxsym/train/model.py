@@ -58,8 +58,12 @@ def _callbacks(callbacks: Any, *args: Any) -> None:
         callback(*args)
 
 
-def _is_data_arg(name: str) -> bool:
-    return name.endswith("data") or name.endswith("label")
+def _load(executor: Any, names: list[str], values: Sequence[Any]) -> None:
+    """Feed a batch to an executor by reference (no per-batch copy)."""
+    if not executor.load_inputs(names, values):
+        shapes = {n: tuple(v.shape) for n, v in zip(names, values)}
+        raise MXNetValueError(f"batch shapes {shapes} differ from the bound shapes "
+                              f"{ {n: executor.arg_dict[n].shape for n in names} }")
 
 
 class FeedForward:
@@ -193,7 +197,7 @@ class FeedForward:
         pred_exec.copy_params_from(self.arg_params, self.aux_params)
         self._pred_exec = pred_exec
 
-    def _prepare_prediction(self, X: DataIter, reset: bool) -> list[NDArray]:
+    def _prepare_prediction(self, X: DataIter, reset: bool) -> list[str]:
         if self.arg_params is None:
             raise MXNetError("FeedForward: the model has no parameters; fit or load first")
         if reset:
@@ -202,21 +206,20 @@ class FeedForward:
         for d in X.provide_data:
             type_dict[d[0]] = getattr(d, "dtype", np.float32)
         self._init_predictor(X.provide_data, type_dict)
-        return [self._pred_exec.arg_dict[d[0]] for d in X.provide_data]
+        return [d[0] for d in X.provide_data]
 
     # -- inference -----------------------------------------------------------------------------
     def predict(self, X: Any, num_batch: int | None = None, return_data: bool = False,
                 reset: bool = True) -> Any:
         X = self._init_iter(X, None, is_train=False)
-        data_arrays = self._prepare_prediction(X, reset)
+        data_names = self._prepare_prediction(X, reset)
         batch_size = X.batch_size
         output_list: list[list[np.ndarray]] = [[] for _ in self._pred_exec.outputs] \
             if self._pred_exec.outputs else []
         data_list: list[list[np.ndarray]] = [[] for _ in X.provide_data]
         label_list: list[list[np.ndarray]] = [[] for _ in X.provide_label]
         for i, batch in enumerate(X):
-            for target, value in zip(data_arrays, batch.data):
-                target[:] = value
+            _load(self._pred_exec, data_names, batch.data)
             outs = self._pred_exec.forward(is_train=False)
             if not output_list:
                 output_list = [[] for _ in outs]
@@ -245,12 +248,11 @@ class FeedForward:
         if not isinstance(eval_metric, metric_mod.EvalMetric):
             eval_metric = metric_mod.create(eval_metric)
         X = self._init_iter(X, None, is_train=False)
-        data_arrays = self._prepare_prediction(X, reset)
+        data_names = self._prepare_prediction(X, reset)
         for i, batch in enumerate(X):
             if num_batch is not None and i == num_batch:
                 break
-            for target, value in zip(data_arrays, batch.data):
-                target[:] = value
+            _load(self._pred_exec, data_names, batch.data)
             self._pred_exec.forward(is_train=False)
             eval_metric.update(batch.label, self._pred_exec.outputs)
             _callbacks(batch_end_callback, BatchEndParam(epoch=0, nbatch=i,
@@ -317,9 +319,8 @@ class FeedForward:
             while True:
                 do_reset = True
                 for data_batch in train_data:
-                    for name, value in zip(data_names + label_names,
-                                           list(data_batch.data) + list(data_batch.label or [])):
-                        ex.arg_dict[name][:] = value
+                    _load(ex, data_names + label_names,
+                          list(data_batch.data) + list(data_batch.label or []))
                     trainer.fused_step()
                     eval_metric.update(data_batch.label, ex.outputs)
                     nbatch += 1
@@ -349,8 +350,7 @@ class FeedForward:
         eval_data.reset()
         total = 0
         for i, eval_batch in enumerate(eval_data):
-            for name, value in zip(data_names, eval_batch.data):
-                ex.arg_dict[name][:] = value
+            _load(ex, data_names, eval_batch.data)
             ex.forward(is_train=False)
             eval_metric.update(eval_batch.label, ex.outputs)
             _callbacks(eval_batch_end_callback, BatchEndParam(

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...base import MXNetError, MXNetValueError, current_context
 from ...io.io import DataBatch, DataDesc, DataIter
-from ...ndarray.ndarray import NDArray, array, same_device
+from ...ndarray.ndarray import NDArray, array
 from .. import metric as metric_mod
 from .. import optimizer as opt
 from ..initializer import InitDesc, Uniform
@@ -489,20 +489,12 @@ class Module(BaseModule):
 
     # -- computation ------------------------------------------------------------------------------
     def _load_batch(self, data_batch: DataBatch) -> None:
-        ex = self._exec
         names = self._data_names + (self._label_names if data_batch.label else [])
         values = list(data_batch.data) + list(data_batch.label or [])
-        for name, value in zip(names, values):
-            target = ex.arg_dict[name]  # type: ignore[union-attr]
-            source = value._data if isinstance(value, NDArray) else np.asarray(value)
-            if tuple(source.shape) != target.shape:
-                self._reshape_for(data_batch)
-                target = self._exec.arg_dict[name]  # type: ignore[union-attr]
-            if not isinstance(value, NDArray):
-                source = array(source, dtype=target._data.dtype)._data
-            elif source.dtype != target._data.dtype:
-                source = source.astype(target._data.dtype)
-            target._data = same_device(source, target._data)
+        if not self._exec.load_inputs(names, values):  # type: ignore[union-attr]
+            # As MXNet's forward, a batch of another shape re-shapes the module.
+            self._reshape_for(data_batch)
+            self._exec.load_inputs(names, values)  # type: ignore[union-attr]
 
     def _reshape_for(self, data_batch: DataBatch) -> None:
         shapes = {n: tuple(v.shape) for n, v in zip(self._data_names, data_batch.data)}
