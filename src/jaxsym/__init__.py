@@ -11,7 +11,7 @@ from .base import MXNetError as MXNetError
 from .base import cpu as cpu
 from .base import current_context as current_context
 from .base import gpu as gpu
-from .graph import naming as name  # noqa: F401  (mx.name)
+from .graph import naming as name
 from .graph.naming import AttrScope as AttrScope
 from . import ops as _ops  # noqa: F401  (registers every op)
 from . import ndarray as ndarray
@@ -33,3 +33,9 @@ from .train import optimizer as optimizer
 from .train import optimizer as opt
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AttrScope", "Context", "MXNetError", "base", "callback", "cpu", "current_context", "gpu",
+    "init", "initializer", "io", "lr_scheduler", "metric", "mod", "model", "module", "name",
+    "nd", "ndarray", "opt", "optimizer", "random", "sym", "symbol", "viz",
+]

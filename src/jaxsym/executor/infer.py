@@ -188,15 +188,6 @@ def _inconsistency(node: Node, opdef: registry.OpDef,
     return None
 
 
-def _aux_ids(order: list[Node]) -> set[int]:
-    aux: set[int] = set()
-    for node in order:
-        if not node.is_variable:
-            n_in = len(registry.get(node.op).input_names(node.params))
-            aux.update(id(src) for src, _ in node.inputs[n_in:])
-    return aux
-
-
 def infer_shape(heads: Sequence[Entry], known: dict[str, Shape], partial: bool):
     """(arg_shapes, out_shapes, aux_shapes) in list_arguments/outputs/aux order.
 
@@ -204,9 +195,7 @@ def infer_shape(heads: Sequence[Entry], known: dict[str, Shape], partial: bool):
     returns what is known with `()` for unknown entries.
     """
     shapes, _, order = propagate(heads, known)
-    aux = _aux_ids(order)
-    args = [n for n in order if n.is_variable and id(n) not in aux]
-    auxs = [n for n in order if n.is_variable and id(n) in aux]
+    args, auxs = registry.split_variables(order)
     arg_shapes = [shapes[id(n)][0] for n in args]
     aux_shapes = [shapes[id(n)][0] for n in auxs]
     out_shapes = [shapes[id(n)][i] for n, i in heads]
@@ -271,9 +260,7 @@ def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
                 changed = True
         if not changed:
             break
-    aux = _aux_ids(order)
-    args = [n for n in order if n.is_variable and id(n) not in aux]
-    auxs = [n for n in order if n.is_variable and id(n) in aux]
+    args, auxs = registry.split_variables(order)
 
     def as_type(d: Any) -> Any:
         return None if d is None else np.dtype(d).type

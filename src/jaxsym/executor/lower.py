@@ -177,13 +177,7 @@ class Lowered:
 
     def __init__(self, heads: Sequence[Entry], channel_last: bool = True) -> None:
         order = topological_order(heads)
-        aux_ids: set[int] = set()
-        for node in order:
-            if not node.is_variable:
-                n_in = len(registry.get(node.op).input_names(node.params))
-                aux_ids.update(id(src) for src, _ in node.inputs[n_in:])
-        self.arg_nodes = [n for n in order if n.is_variable and id(n) not in aux_ids]
-        self.aux_nodes = [n for n in order if n.is_variable and id(n) in aux_ids]
+        self.arg_nodes, self.aux_nodes = registry.split_variables(order)
         self.arg_names = [n.name for n in self.arg_nodes]
         self.aux_names = [n.name for n in self.aux_nodes]
         slot = {id(n): i for i, n in enumerate(order)}

@@ -309,3 +309,19 @@ def fluent_op(method: str) -> str | None:
     """The op behind a fluent method name, or None."""
     op = _FLUENT.get(method)
     return op if op is not None and op in _OPS else None
+
+
+def split_variables(order: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+    """A graph's variables, in `order`, split into (arguments, auxiliary states).
+
+    A variable is an aux state when some op reads it through one of its aux slots
+    (BatchNorm's moving_mean), as MXNet's list_auxiliary_states.
+    """
+    aux: set[int] = set()
+    for node in order:
+        if node.op is not None:
+            n_in = len(get(node.op).input_names(node.params))
+            aux.update(id(src) for src, _ in node.inputs[n_in:])
+    variables = [n for n in order if n.op is None]
+    return ([n for n in variables if id(n) not in aux],
+            [n for n in variables if id(n) in aux])

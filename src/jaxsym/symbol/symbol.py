@@ -91,26 +91,11 @@ class Symbol:
     def _topo(self) -> list[Node]:
         return topological_order(self._outputs)
 
-    def _aux_variable_ids(self, order: list[Node]) -> set[int]:
-        aux: set[int] = set()
-        for node in order:
-            if node.is_variable:
-                continue
-            opdef = registry.get(node.op)
-            n_in = len(opdef.input_names(node.params))
-            for src, _ in node.inputs[n_in:]:
-                aux.add(id(src))
-        return aux
-
     def list_arguments(self) -> list[str]:
-        order = self._topo()
-        aux = self._aux_variable_ids(order)
-        return [n.name for n in order if n.is_variable and id(n) not in aux]
+        return [n.name for n in registry.split_variables(self._topo())[0]]
 
     def list_auxiliary_states(self) -> list[str]:
-        order = self._topo()
-        aux = self._aux_variable_ids(order)
-        return [n.name for n in order if n.is_variable and id(n) in aux]
+        return [n.name for n in registry.split_variables(self._topo())[1]]
 
     def list_inputs(self) -> list[str]:
         return [n.name for n in self._topo() if n.is_variable]
