@@ -379,19 +379,24 @@ class Optimizer:
             return self._get_lrs(list(index)), self._get_wds(list(index))
         return self._get_lr(index), self._get_wd(index)
 
+    def _hyperparams_of(self, indices: list) -> tuple[list, list]:
+        """(lrs, wds) for one update of each index, counted as MXNet's aggregated
+        update counts them: a chunk-first optimizer (SGD) counts them all before taking
+        any rate (and calls the scheduler once), the others one index at a time."""
+        if self._COUNT_CHUNK_FIRST:
+            return self.hyperparams(list(indices))
+        pairs = [self.hyperparams(i) for i in indices]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
     def step_inputs(self, indices: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`hyperparams` for each index in turn, as float32/float32/int32 arrays.
+        """`hyperparams` for every index of one step, as float32/float32/int32 arrays.
 
         Returns:
             (lrs, wds, ts), each of shape (len(indices),), ready to be passed to a
             jitted training step as traced arguments.
         """
-        lrs, wds, ts = [], [], []
-        for idx in indices:
-            lr, wd = self.hyperparams(idx)
-            lrs.append(lr)
-            wds.append(wd)
-            ts.append(self._index_update_count[idx])
+        lrs, wds = self._hyperparams_of(indices)
+        ts = [self._index_update_count[idx] for idx in indices]
         return (np.asarray(lrs, np.float32), np.asarray(wds, np.float32),
                 np.asarray(ts, np.int32))
 
@@ -527,11 +532,7 @@ class Optimizer:
     def _update_impl(self, index: Any, weight: Any, grad: Any, state: State,
                      multi_precision: bool) -> None:
         if isinstance(index, (list, tuple)):
-            if self._COUNT_CHUNK_FIRST:
-                lrs, wds = self.hyperparams(index)
-            else:
-                pairs = [self.hyperparams(i) for i in index]
-                lrs, wds = [p[0] for p in pairs], [p[1] for p in pairs]
+            lrs, wds = self._hyperparams_of(index)
             for i, idx in enumerate(index):
                 master = multi_precision and self._uses_master(_dtype(weight[i]))
                 self._apply(weight[i], grad[i], state[i], lrs[i], wds[i],
