@@ -215,6 +215,7 @@ class Executor:
         self._diff = tuple(i for i, (req, g) in enumerate(zip(grad_req, grad_arrays))
                            if req != "null" and g is not None)
         self._fixed = program.fixed_args if self._diff else ()
+        self._pinned: dict[int, jax.Array] = {}
         self._fused = bool(self._diff) and all(program.lowered.loss_heads)
         self.arg_dict = dict(zip(names, arg_arrays))
         self.grad_dict = dict(zip(names, grad_arrays))
@@ -346,8 +347,11 @@ class Executor:
         if kwargs:
             self._feed(kwargs)
         for pos, value in self._fixed:
+            # MXNet overwrites a pinned input (fix_gamma) on every such forward; skip the
+            # device work while the handle still holds the array written last time.
             handle = self.arg_arrays[pos]
-            handle._data = jnp.full_like(handle._data, value)
+            if handle._data is not self._pinned.get(pos):
+                handle._data = self._pinned[pos] = jnp.full_like(handle._data, value)
         args = [a._data for a in self.arg_arrays]
         aux = [a._data for a in self.aux_arrays]
         rng = _rng.next_key() if self._program.lowered.needs_key else None
