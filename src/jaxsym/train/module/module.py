@@ -411,11 +411,8 @@ class Module(BaseModule):
             fill(name, ex.arg_dict[name], arg_params)
         for name in sorted(self._aux_names):
             fill(name, ex.aux_dict[name], aux_params)
-        if not allow_extra:
-            for name in (arg_params or {}):
-                if name not in self._param_names and name not in self._data_names + \
-                        self._label_names:
-                    pass  # MXNet ignores extra names here unless set_params is strict
+        # Names in arg_params that the module lacks are ignored, as in MXNet, whose
+        # allow_extra only reaches a copy of the module's own parameters.
         self.params_initialized = True
 
     def set_params(self, arg_params: Any, aux_params: Any, allow_missing: bool = False,
