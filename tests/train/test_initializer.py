@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import jaxsym as mx
 from jaxsym import _rng
 from jaxsym.base import MXNetError
 from jaxsym.train import initializer as init
@@ -24,23 +25,10 @@ SHAPES = {"fc1_weight": (3, 4), "fc1_bias": (3,), "bn1_gamma": (3,), "bn1_beta":
           "myvar": (2, 2)}
 
 
-class FakeNDArray:
-    def __init__(self, value):
-        self._a = np.array(value)
-
-    @property
-    def shape(self):
-        return self._a.shape
-
-    @property
-    def dtype(self):
-        return self._a.dtype
-
-    def asnumpy(self):
-        return self._a.copy()
-
-    def __setitem__(self, key, value):
-        self._a[key] = value.asnumpy() if hasattr(value, "asnumpy") else value
+def nd_array(value):
+    """A real NDArray of `value`, keeping its dtype."""
+    value = np.asarray(value)
+    return mx.nd.array(value, dtype=value.dtype)
 
 
 def desc(name: str) -> InitDesc:
@@ -123,8 +111,8 @@ def test_deterministic_initializers():
 
 def test_constant_with_array_value_and_dumps():
     value = np.arange(4, dtype=np.float32).reshape(2, 2)
-    c = init.Constant(FakeNDArray(value))
-    arr = FakeNDArray(np.zeros((2, 2), np.float32))
+    c = init.Constant(nd_array(value))
+    arr = nd_array(np.zeros((2, 2), np.float32))
     c(InitDesc("x_weight"), arr)
     np.testing.assert_array_equal(arr.asnumpy(), value)
     assert c.dumps() == '["constant", {"value": [[0.0, 1.0], [2.0, 3.0]]}]'
@@ -138,7 +126,7 @@ def load_params() -> dict:
 def test_load_with_default_init(default_name):
     case = FIX["load"]["cases"][default_name]
     default = {"constant": init.Constant(0.01), "xavier": init.Xavier()}[default_name]
-    loader = init.Load({k: FakeNDArray(v) for k, v in load_params().items()},
+    loader = init.Load({k: nd_array(v) for k, v in load_params().items()},
                        default_init=default)
     for name, expected in case["desc"].items():
         arr = filled(SHAPES[name])

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import jaxsym as mx
 from jaxsym.base import MXNetError
 from jaxsym.train import metric
 
@@ -17,29 +18,14 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "train_math"
 FIX = json.loads((DATA / "metrics.json").read_text())
 
 
-class FakeNDArray:
-    def __init__(self, value):
-        self._a = np.array(value, np.float32)
-
-    @property
-    def shape(self):
-        return self._a.shape
-
-    @property
-    def dtype(self):
-        return self._a.dtype
-
-    @property
-    def size(self):
-        return self._a.size
-
-    def asnumpy(self):
-        return self._a.copy()
+def nd_array(value):
+    """A real float32 NDArray, as metric inputs usually are."""
+    return mx.nd.array(np.asarray(value, np.float32))
 
 
 def batch(name: str) -> tuple[list, list]:
     labels, preds = FIX["data"][name]
-    return [FakeNDArray(x) for x in labels], [FakeNDArray(x) for x in preds]
+    return [nd_array(x) for x in labels], [nd_array(x) for x in preds]
 
 
 def same(got, expected):
@@ -118,8 +104,8 @@ def test_composite_matches_mxnet():
 
 def test_composite_update_dict_filters_names():
     comp = metric.CompositeEvalMetric(["mse"], label_names=["y"], output_names=["out"])
-    comp.update_dict({"y": FakeNDArray([1.0, 2.0]), "z": FakeNDArray([9.0])},
-                     {"out": FakeNDArray([1.0, 4.0]), "other": FakeNDArray([0.0])})
+    comp.update_dict({"y": nd_array([1.0, 2.0]), "z": nd_array([9.0])},
+                     {"out": nd_array([1.0, 4.0]), "other": nd_array([0.0])})
     assert comp.get() == (["mse"], [2.0])
 
 
@@ -151,20 +137,20 @@ def test_errors_are_clear():
     assert isinstance(err.value, ValueError)
     with pytest.raises(MXNetError, match="Shape of labels 1 does not match shape of "
                                          "predictions 2"):
-        metric.Accuracy().update([FakeNDArray([0])], [FakeNDArray([[1, 0]])] * 2)
+        metric.Accuracy().update([nd_array([0])], [nd_array([[1, 0]])] * 2)
     with pytest.raises(MXNetError, match="only supports binary"):
-        metric.F1().update([FakeNDArray([0, 1, 2])], [FakeNDArray(np.eye(3)[:, :2])])
+        metric.F1().update([nd_array([0, 1, 2])], [nd_array(np.eye(3)[:, :2])])
     with pytest.raises(MXNetError, match="top_k is no more than 1"):
         metric.TopKAccuracy(top_k=1)
     with pytest.raises(MXNetError, match="shape mismatch"):
-        metric.Perplexity(None).update([FakeNDArray([0, 1, 2])], [FakeNDArray(np.eye(2))])
+        metric.Perplexity(None).update([nd_array([0, 1, 2])], [nd_array(np.eye(2))])
     with pytest.raises(MXNetError, match="must be a name"):
         metric.create(3)
 
 
 def test_check_label_shapes():
-    a, b = metric.check_label_shapes(FakeNDArray([1, 2]), FakeNDArray([3, 4]), wrap=True)
+    a, b = metric.check_label_shapes(nd_array([1, 2]), nd_array([3, 4]), wrap=True)
     assert isinstance(a, list) and isinstance(b, list)
     with pytest.raises(MXNetError, match=r"\(2,\) does not match shape of predictions "
                                          r"\(2, 1\)"):
-        metric.check_label_shapes(FakeNDArray([1, 2]), FakeNDArray([[1], [2]]), shape=True)
+        metric.check_label_shapes(nd_array([1, 2]), nd_array([[1], [2]]), shape=True)
