@@ -26,8 +26,8 @@ from jax import lax
 
 from ..base import MXNetError
 from ..graph.node import Entry, Node, topological_order
-from ..ops import registry
 from ..ops import nn as nn_ops
+from ..ops import registry
 from .infer import node_error
 
 Array = jax.Array
@@ -100,33 +100,11 @@ def _batch_norm(p: registry.Params, inputs: list[Array], flags: list[bool],
 
 def _pooling(p: registry.Params, inputs: list[Array], flags: list[bool],
              aux: list[Array], is_train: bool, key: Any):
-    """Global pooling, and max/sum pooling with the 'valid' convention, channel-last."""
+    """Pooling of channel-first data, computed where the data is: channel-last."""
     data = inputs[0]
-    if not flags[0]:
+    if not flags[0] or p.layout not in (None, "NCW", "NCHW", "NCDHW"):
         return None
-    n = data.ndim - 2
-    if p.global_pool and p.pool_type in ("max", "avg", "sum"):
-        # (N, 1, 1, C) reshapes to MXNet's (N, C, 1, 1) without moving data.
-        reduce = {"max": jnp.max, "avg": jnp.mean, "sum": jnp.sum}[p.pool_type]
-        return [reduce(data, axis=tuple(range(1, n + 1)), keepdims=True)], [True], []
-    if p.global_pool or p.pool_type not in ("max", "sum") or \
-            p.pooling_convention != "valid" or len(p.kernel) != n or \
-            not jnp.issubdtype(data.dtype, jnp.floating):
-        return None
-    pad = p.pad or (0,) * n
-    stride = p.stride or (1,) * n
-    spatial = data.shape[1:-1]
-    if tuple(p.kernel) == tuple(stride) and not any(pad) and \
-            all(s >= k for s, k in zip(spatial, p.kernel)):
-        out_sizes = [s // k for s, k in zip(spatial, p.kernel)]
-        return [nn_ops.pool_tiled(p, data, p.kernel, out_sizes, channel_last=True)], [True], []
-    if p.pool_type == "max":
-        init, op = np.array(-np.inf, data.dtype), lax.max
-    else:
-        init, op = np.array(0, data.dtype), lax.add
-    out = lax.reduce_window(data, init, op, (1, *p.kernel, 1), (1, *(p.stride or (1,) * n), 1),
-                            ((0, 0), *((q, q) for q in pad), (0, 0)))
-    return [out], [True], []
+    return [nn_ops.pool(p, data, channel_last=True)], [True], []
 
 
 _RULES: dict[str, Rule] = {

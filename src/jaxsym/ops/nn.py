@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -313,9 +314,16 @@ def pool_tiled(p: Params, data: Array, kernel: Shape, out_sizes: Sequence[int],
     return summed if p.pool_type == "sum" else summed / float(math.prod(kernel))
 
 
-def _pool_channel_first(p: Params, data: Array) -> Array:
+def pool(p: Params, data: Array, channel_last: bool = False) -> Array:
+    """MXNet's Pooling over channel-first data, or channel-last data (NHWC layouts, and
+    the lowering's channel-last pass) without moving any axis."""
     n = data.ndim - 2
-    spatial = data.shape[2:]
+    spatial = data.shape[1:-1] if channel_last else data.shape[2:]
+
+    def full_rank(values: Sequence[Any], fill: Any) -> tuple:
+        """Per-spatial-axis values as a tuple over every axis of `data`."""
+        return (fill, *values, fill) if channel_last else (fill, fill, *values)
+
     if p.global_pool:
         # One window per map: the stride does not matter, and kernel == stride takes
         # the reshape path below.
@@ -336,12 +344,12 @@ def _pool_channel_first(p: Params, data: Array) -> Array:
     out_sizes = [_pool_out_size(*a, full) for a in zip(spatial, kernel, stride, pad)]
     if tuple(kernel) == tuple(stride) and not any(pad) and all(
             o * k <= s for o, k, s in zip(out_sizes, kernel, spatial)):
-        return pool_tiled(p, data, kernel, out_sizes)
+        return pool_tiled(p, data, kernel, out_sizes, channel_last)
     # 'full' windows may run past the padded input: pad the right edge further.
     right = [(o - 1) * s + k - i - q for o, s, k, i, q in
              zip(out_sizes, stride, kernel, spatial, pad)]
-    padding = ((0, 0), (0, 0)) + tuple((q, max(r, q)) for q, r in zip(pad, right))
-    window, strides = (1, 1) + tuple(kernel), (1, 1) + tuple(stride)
+    padding = full_rank([(q, max(r, q)) for q, r in zip(pad, right)], (0, 0))
+    window, strides = full_rank(kernel, 1), full_rank(stride, 1)
     if p.pool_type == "max":
         return lax.reduce_window(data, np.array(-np.inf, data.dtype), lax.max, window,
                                  strides, padding)
@@ -355,10 +363,10 @@ def _pool_channel_first(p: Params, data: Array) -> Array:
         return summed
     # MXNet divides by the window clipped to the explicitly padded input (or, without
     # count_include_pad, to the input itself), never by cells past that.
-    ones = np.ones((1, 1) + spatial, data.dtype)
+    ones = np.ones(full_rank(spatial, 1), data.dtype)
     if p.count_include_pad in (None, True):
-        ones = np.pad(ones, ((0, 0), (0, 0)) + tuple((q, q) for q in pad), constant_values=1)
-        padding = ((0, 0), (0, 0)) + tuple((0, max(r - q, 0)) for q, r in zip(pad, right))
+        ones = np.pad(ones, full_rank([(q, q) for q in pad], (0, 0)), constant_values=1)
+        padding = full_rank([(0, max(r - q, 0)) for q, r in zip(pad, right)], (0, 0))
     counts = lax.reduce_window(jnp.asarray(ones), zero, lax.add, window, strides, padding)
     return summed / counts
 
@@ -366,10 +374,7 @@ def _pool_channel_first(p: Params, data: Array) -> Array:
 def _pooling(p: Params, data: Array) -> Array:
     if p.layout is not None and len(p.layout) != data.ndim:
         raise ValueError(f"layout={p.layout} does not match {data.ndim}-D data")
-    if p.layout in _CHANNEL_LAST:
-        out = _pool_channel_first(p, jnp.moveaxis(data, -1, 1))
-        return jnp.moveaxis(out, 1, -1)
-    return _pool_channel_first(p, data)
+    return pool(p, data, channel_last=p.layout in _CHANNEL_LAST)
 
 
 register(
