@@ -1,4 +1,4 @@
-"""Time jaxsym's `load_arrays` against MXNet's `mx.nd.load` on a ResNet-50-sized file.
+"""Time jaxsym's `.params` loading against MXNet's `mx.nd.load` on a ResNet-50-sized file.
 
     PYTHONPATH=src /work/venv/bin/python benchmarks/bench_params_load.py
 
@@ -6,11 +6,26 @@ The file (about 25.6M float32 parameters in ResNet-50 v1's shapes, ~102 MB) is w
 by MXNet itself with `mx.nd.save`, in a subprocess of the reference interpreter
 (`MXNET_PYTHON`, default /tmp/mxref/bin/python), which also times `mx.nd.load` on it.
 Without that interpreter the file is written by jaxsym's `save_arrays` and only
-jaxsym is timed. Two timings per loader, both reading from the page cache:
+jaxsym is timed. Loaders:
 
-* warm: best of 5 after one warm-up in the same process. MXNet's pooled CPU allocator
-  then reuses the memory of the previous load, so it pays no page faults.
-* cold: the first load in a fresh process (the import is not timed).
+* MXNet's `mx.nd.load` (+ `waitall`);
+* jaxsym's numpy reader `formats.params.load_arrays`;
+* jaxsym's `mx.nd.load`, whose NDArrays stay on the host until first used;
+* jaxsym's `mx.nd.load` then first use of every array (`wait_to_read` puts each on
+  the device), which shows the cost `mx.nd.load` defers.
+
+Two timings per loader, both reading from the page cache, each repeated 5 times and
+reported as best and range:
+
+* warm: 5 loads after one warm-up in the same process, each right after one of
+  MXNet's (a long-running MXNet process loads on request), so drift hits both alike.
+  MXNet's pooled CPU allocator reuses the memory of the previous load, and so does
+  `load_arrays` (its buffer is kept for the next load once its arrays are gone), so
+  neither pays page faults; a first use puts the arrays on the device and frees the
+  buffer, so that row reads into fresh memory each time.
+* cold: the first load in a fresh process (the import is not timed; JAX's backend
+  start-up is, where the loader needs it). The fresh processes take turns by loader, so
+  drift in the machine's speed hits all of them alike.
 """
 
 from __future__ import annotations
@@ -67,52 +82,78 @@ def resnet50_shapes() -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-# Run by the reference interpreter: write the file with mx.nd.save, then time mx.nd.load.
+# Run by the reference interpreter: write the file with mx.nd.save, warm up, then time
+# one mx.nd.load per "load" line on stdin, so the warm timings interleave with jaxsym's.
 _MXNET_SCRIPT = r"""
 import json, sys, time
 import mxnet as mx, numpy as np
-path, repeats = sys.argv[1], int(sys.argv[2])
-shapes = json.loads(sys.argv[3])
+path = sys.argv[1]
+shapes = json.loads(sys.argv[2])
 rng = np.random.default_rng(0)
 mx.nd.save(path, {k: mx.nd.array(rng.standard_normal(s, dtype=np.float32))
                   for k, s in shapes.items()})
 mx.nd.load(path)
-times = []
-for _ in range(repeats):
+mx.nd.waitall()
+print(mx.__version__, flush=True)
+for line in sys.stdin:
     t0 = time.perf_counter()
     res = mx.nd.load(path)
     mx.nd.waitall()
-    times.append(time.perf_counter() - t0)
+    print(time.perf_counter() - t0, flush=True)
     del res
-print(json.dumps({"version": mx.__version__, "best": min(times)}))
 """
 
 # Run in a fresh process by either interpreter: time the first load only.
 _COLD_SCRIPT = r"""
 import sys, time
-if sys.argv[2] == "mxnet":
+which = sys.argv[2]
+if which == "mxnet":
     import mxnet as mx
     load = lambda path: (mx.nd.load(path), mx.nd.waitall())
-elif sys.argv[2] == "jaxsym-nd":
-    import jaxsym as mx
-    load = lambda path: [a.wait_to_read() for a in mx.nd.load(path).values()]
-else:
+elif which == "load_arrays":
     from jaxsym.formats.params import load_arrays as load
+else:
+    import jaxsym
+    from bench_params_load import LOADERS
+    load = LOADERS[which]
 t0 = time.perf_counter()
 load(sys.argv[1])
 print(time.perf_counter() - t0)
 """
 
 
-def _time_jaxsym(path: str, loader=load_arrays) -> float:
+def _first_use(path: str) -> None:
+    for arr in jaxsym.ndarray.load(path).values():
+        arr.wait_to_read()
+
+
+LOADERS = {
+    "load_arrays": load_arrays,
+    "nd.load": lambda path: jaxsym.ndarray.load(path),
+    "nd.load+use": _first_use,
+}
+LABELS = {
+    "mxnet": "MXNet {version} `mx.nd.load`",
+    "load_arrays": "jaxsym `formats.params.load_arrays` (numpy)",
+    "nd.load": "jaxsym `mx.nd.load` (host until used)",
+    "nd.load+use": "jaxsym `mx.nd.load` + first use of all",
+}
+
+
+def _time_warm(path: str, loader, mxnet: subprocess.Popen | None) -> tuple[list, list]:
+    """Warm timings of `loader`, each after one of MXNet's (when `mxnet` runs)."""
     loader(path)
-    times = []
+    times, mxnet_times = [], []
     for _ in range(REPEATS):
+        if mxnet is not None:
+            mxnet.stdin.write("load\n")
+            mxnet.stdin.flush()
+            mxnet_times.append(float(mxnet.stdout.readline()))
         t0 = time.perf_counter()
         res = loader(path)
         times.append(time.perf_counter() - t0)
         del res
-    return min(times)
+    return times, mxnet_times
 
 
 def _clean_env() -> dict[str, str]:
@@ -124,26 +165,38 @@ def _clean_env() -> dict[str, str]:
 
 def _time_cold(python: str, which: str, path: str) -> float:
     env = _clean_env()
-    if which.startswith("jaxsym"):  # wherever this process found jaxsym
-        env["PYTHONPATH"] = os.path.dirname(os.path.dirname(jaxsym.formats.__path__[0]))
+    if which != "mxnet":  # wherever this process found jaxsym, and this script
+        src = os.path.dirname(os.path.dirname(jaxsym.formats.__path__[0]))
+        env["PYTHONPATH"] = os.pathsep.join([src, os.path.dirname(os.path.abspath(__file__))])
     proc = subprocess.run([python, "-c", _COLD_SCRIPT, path, which], capture_output=True,
                           text=True, env=env, check=True)
     return float(proc.stdout.strip().splitlines()[-1])
 
 
+def _cell(times: list[float]) -> str:
+    return f"{min(times) * 1e3:.1f} ({min(times) * 1e3:.0f}-{max(times) * 1e3:.0f})"
+
+
 def main() -> None:
     shapes = resnet50_shapes()
     n_params = sum(int(np.prod(s)) for s in shapes.values())
+    warm: dict[str, list[float]] = {}
+    cold: dict[str, list[float]] = {}
+    paired: dict[str, list[float]] = {}  # MXNet's warm loads interleaved with each loader
+    version = ""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "resnet50-0000.params")
+        pythons = {}
         mxnet = None
         if os.path.exists(MXNET_PYTHON):
-            proc = subprocess.run(
-                [MXNET_PYTHON, "-c", _MXNET_SCRIPT, path, str(REPEATS), json.dumps(shapes)],
-                capture_output=True, text=True, env=_clean_env(), check=False)
-            if proc.returncode != 0:
-                sys.exit(f"MXNet run failed:\n{proc.stderr[-2000:]}")
-            mxnet = json.loads(proc.stdout.strip().splitlines()[-1])
+            mxnet = subprocess.Popen(
+                [MXNET_PYTHON, "-c", _MXNET_SCRIPT, path, json.dumps(shapes)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_clean_env())
+            version = mxnet.stdout.readline().strip()
+            if not version:
+                sys.exit(f"MXNet run failed (exit status {mxnet.wait()})")
+            warm["mxnet"] = []
+            pythons["mxnet"] = MXNET_PYTHON
         else:
             print(f"MXNet not found at {MXNET_PYTHON} (set MXNET_PYTHON); "
                   "timing jaxsym alone on a file written by save_arrays.\n")
@@ -151,30 +204,33 @@ def main() -> None:
             save_arrays(path, {k: rng.standard_normal(s, dtype=np.float32)
                                for k, s in shapes.items()})
         size_mb = os.path.getsize(path) / 1e6
-        ours = _time_jaxsym(path)
-        # The same as NDArrays on the device, which is what mx.nd.load returns.
-        ours_nd = _time_jaxsym(path, lambda p: [a.wait_to_read() for a in
-                                                jaxsym.ndarray.load(p).values()])
-        ours_cold = _time_cold(sys.executable, "jaxsym", path)
-        ours_nd_cold = _time_cold(sys.executable, "jaxsym-nd", path)
+        for which, loader in LOADERS.items():
+            warm[which], paired[which] = _time_warm(path, loader, mxnet)
+            if mxnet is not None:
+                warm["mxnet"] += paired[which]
+            pythons[which] = sys.executable
         if mxnet is not None:
-            mxnet["cold"] = _time_cold(MXNET_PYTHON, "mxnet", path)
+            mxnet.stdin.close()
+            mxnet.wait()
+        for _ in range(REPEATS):
+            for which, python in pythons.items():
+                cold.setdefault(which, []).append(_time_cold(python, which, path))
 
     print(f"{len(shapes)} arrays, {n_params / 1e6:.2f}M float32 parameters, "
-          f"{size_mb:.1f} MB file; best of {REPEATS}\n")
-    print("| loader | warm, best of 5 (ms) | ratio | cold, fresh process (ms) | ratio |")
+          f"{size_mb:.1f} MB file; best (range) of {REPEATS} repetitions, ms; MXNet's "
+          f"warm loads alternate with each jaxsym loader's ({len(warm.get('mxnet', []))} "
+          "in all); a warm ratio is against the MXNet loads alternating with that row's\n")
+    base = "mxnet" if "mxnet" in warm else None
+    print("| loader | warm (ms) | ratio | cold, fresh process (ms) | ratio |")
     print("|---|---:|---:|---:|---:|")
-    if mxnet is not None:
-        print(f"| MXNet {mxnet['version']} `mx.nd.load` | {mxnet['best'] * 1e3:.1f} | 1.00 "
-              f"| {mxnet['cold'] * 1e3:.1f} | 1.00 |")
-        print(f"| jaxsym `load_arrays` | {ours * 1e3:.1f} | {ours / mxnet['best']:.2f} "
-              f"| {ours_cold * 1e3:.1f} | {ours_cold / mxnet['cold']:.2f} |")
-        print(f"| jaxsym `mx.nd.load` (NDArrays) | {ours_nd * 1e3:.1f} | "
-              f"{ours_nd / mxnet['best']:.2f} | {ours_nd_cold * 1e3:.1f} | "
-              f"{ours_nd_cold / mxnet['cold']:.2f} |")
-    else:
-        print(f"| jaxsym `load_arrays` | {ours * 1e3:.1f} | n/a | {ours_cold * 1e3:.1f} | n/a |")
-
+    for which, times in warm.items():
+        warm_ratio = cold_ratio = "n/a"
+        if base is not None:
+            # Warm: against the MXNet loads interleaved with this loader's.
+            warm_ratio = f"{min(times) / min(paired.get(which) or times):.2f}"
+            cold_ratio = f"{min(cold[which]) / min(cold[base]):.2f}"
+        print(f"| {LABELS[which].format(version=version)} | {_cell(times)} | "
+              f"{warm_ratio} | {_cell(cold[which])} | {cold_ratio} |")
 
 if __name__ == "__main__":
     main()

@@ -283,6 +283,41 @@ def test_save_and_load_file(tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+def test_large_loads_reuse_a_free_buffer_and_only_a_free_one(tmp_path):
+    """A large load reuses the last one's buffer once its arrays are gone (as MXNet's
+    pooled allocator does), never while an array, or a device array aliasing one, is
+    alive."""
+    import jax
+
+    rng = np.random.default_rng(0)
+    # 2-d first arrays: their data starts at byte 64, so device_put may alias it.
+    files = []
+    for i in range(3):
+        arrays = [rng.standard_normal((256, 1024), dtype=np.float32) for _ in range(2)]
+        files.append((tmp_path / f"{i}.params", arrays))
+        save_arrays(files[-1][0], arrays)
+
+    first = load_arrays(files[0][0])
+    address = first[0].ctypes.data
+    del first
+    again = load_arrays(files[1][0])
+    assert again[0].ctypes.data == address  # reused...
+    _assert_same(again, files[1][1])        # ...and overwritten with the new file
+    kept = again
+    third = load_arrays(files[2][0])
+    assert third[0].ctypes.data != address
+    _assert_same(kept, files[1][1])
+    _assert_same(third, files[2][1])
+
+    del kept, again, third
+    aligned = load_arrays(files[0][0])[0]
+    assert aligned.ctypes.data % 64 == 0
+    on_device = jax.device_put(aligned, jax.devices("cpu")[0])
+    del aligned
+    load_arrays(files[1][0])
+    np.testing.assert_array_equal(np.asarray(on_device), files[0][1][0])
+
+
 def test_failed_rename_keeps_old_file(tmp_path, monkeypatch):
     path = tmp_path / "model.params"
     save_arrays(path, OLD)

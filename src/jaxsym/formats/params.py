@@ -24,21 +24,25 @@ Reading is strict: every declared length is checked against the bytes that remai
 before it is used, and every defect raises `MXNetValueError` naming the source, the
 record and the offset. Unlike MXNet, both V2 and V3 records are read in one process
 (MXNet reads only the kind matching its current np-shape mode). Loaded arrays are views
-of one private, page-aligned copy of the file: a single copy, and the fastest one.
+of one private, page-aligned copy of the file: a single copy, and the fastest one. The
+buffer of the last large load is reused by the next one once its arrays are all gone,
+as MXNet's pooled allocator reuses memory.
 
 Writing is atomic (`save_arrays`) and byte-identical to `mx.nd.save`.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import struct
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ._atomic import write_atomic
 from jaxsym.base import (
     DTYPE_MX_TO_NP,
     DTYPE_NP_TO_MX,
@@ -46,6 +50,8 @@ from jaxsym.base import (
     MXNetTypeError,
     MXNetValueError,
 )
+
+from ._atomic import write_atomic
 
 __all__ = ["dumps_arrays", "load_arrays", "loads_arrays", "save_arrays"]
 
@@ -62,6 +68,10 @@ MAX_NDIM = 64
 _MIN_RECORD_BYTES = 4 + 12 + 1
 _CPU_CONTEXT = (1, 0)
 _PAGE = 4096
+# The buffer of the last load of at least _SPARE_MIN bytes, for reuse (`_page_aligned`).
+_SPARE_MIN = 1 << 20
+_SPARE: list[np.ndarray] = []
+_SPARE_LOCK = threading.Lock()
 _SPARSE_STYPES = {1: "row_sparse", 2: "csr"}
 # mshadow type flags MXNet 1.9.1 knows but cannot put in an NDArray file readable by
 # its Python API (int16.. fail with "Unknown type enum", bfloat16 has no numpy dtype).
@@ -72,6 +82,10 @@ _SUPPORTED = ", ".join(dt.name for dt in DTYPE_MX_TO_NP.values())
 _U32 = struct.Struct("<I")
 _I32 = struct.Struct("<i")
 _U64 = struct.Struct("<Q")
+_V2_HEAD = struct.Struct("<Iii")  # magic, storage type, ndim
+# The dtypes as stored: little-endian.
+_WIRE = {flag: dtype.newbyteorder("<") for flag, dtype in DTYPE_MX_TO_NP.items()}
+_LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 def _page_aligned(nbytes: int) -> np.ndarray:
@@ -80,10 +94,37 @@ def _page_aligned(nbytes: int) -> np.ndarray:
     The file is read into it at offset 0, so each array's data lands at the same
     address modulo the page size as in the page cache. Linux copies up to 4x slower
     when the two are misaligned (a malloc'ed bytearray starts 16 bytes into a page).
+
+    A large buffer comes from `_SPARE` when the arrays of that earlier load are all
+    gone: fresh memory costs a page fault per 4 KiB, a third of the time to read a
+    100 MB file, which MXNet's pooled allocator also avoids on repeated loads.
+    (Transparent huge pages fault in faster on a quiet machine but stall 100-300 ms
+    in memory compaction on a busy one.)
     """
-    raw = np.empty(nbytes + _PAGE, dtype=np.uint8)
+    size = nbytes + _PAGE
+    if size < _SPARE_MIN:
+        raw = np.empty(size, dtype=np.uint8)
+    else:
+        with _SPARE_LOCK:
+            spare = _SPARE.pop() if _SPARE else None
+        # Free when only `spare` and getrefcount's argument refer to it: no array of the
+        # earlier load, nor a device array aliasing one, is left.
+        if spare is not None and sys.getrefcount(spare) == 2 and size <= spare.size <= 2 * size:
+            raw = spare
+        else:
+            raw = np.empty(size, dtype=np.uint8)
+        del spare
+        with _SPARE_LOCK:
+            _SPARE[:] = [raw]
     start = -raw.ctypes.data % _PAGE
     return raw[start:start + nbytes]
+
+
+def release_spare() -> None:
+    """Stop keeping the last load's buffer for reuse (called once `mx.nd.load`'s arrays
+    are all on the device, when it is garbage or pinned by device arrays aliasing it)."""
+    with _SPARE_LOCK:
+        _SPARE.clear()
 
 
 class _Reader:
@@ -109,8 +150,9 @@ class _Reader:
             f"{self.source}: invalid NDArray file: {self.where}: {what} "
             f"(at byte offset {self.pos} of {len(self.buf)})")
 
-    def need(self, nbytes: int, what: str) -> None:
-        if nbytes > self.remaining:
+    def need(self, nbytes: int, what: str | Callable[[], str]) -> None:
+        if nbytes > len(self.buf) - self.pos:
+            what = what if isinstance(what, str) else what()
             raise self.fail(f"{what} needs {nbytes} bytes but only {self.remaining} "
                             "remain (truncated or corrupted file)")
 
@@ -146,26 +188,45 @@ class _Reader:
             known = f" ({_UNSUPPORTED_FLAGS[flag]})" if flag in _UNSUPPORTED_FLAGS else ""
             raise self.fail(f"unsupported dtype flag {flag}{known}; supported: "
                             + ", ".join(f"{k}={v.name}" for k, v in DTYPE_MX_TO_NP.items()))
-        size = nominal = 1
-        for dim in shape:
-            size *= dim
-            nominal *= max(dim, 1)
-        if nominal * dtype.itemsize > sys.maxsize:
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > sys.maxsize or not nbytes and (
+                math.prod(max(dim, 1) for dim in shape) * dtype.itemsize > sys.maxsize):
             # numpy refuses such a shape even when a zero dimension makes it empty.
             raise self.fail(f"shape {shape} is too large for a {dtype.name} array")
-        nbytes = size * dtype.itemsize
-        self.need(nbytes, f"data of shape {shape} {dtype.name}")
-        wire = dtype.newbyteorder("<")
-        arr = self.buf[self.pos:self.pos + nbytes].view(wire)
+        self.need(nbytes, lambda: f"data of shape {shape} {dtype.name}")
+        arr = np.ndarray(shape, _WIRE[flag], self.buf, self.pos)
         self.pos += nbytes
-        if wire != dtype or not arr.flags.aligned:
+        if not _LITTLE_ENDIAN or not arr.flags.aligned:
             # A big-endian host, or an 8-byte dtype at an offset that is only 4-aligned.
             arr = arr.astype(dtype)
-        return arr.reshape(shape)
+        return arr
+
+
+@functools.cache
+def _v2_tail(ndim: int) -> struct.Struct:
+    """A V2/V3 record after its magic, storage type and ndim: dims, device, dtype."""
+    return struct.Struct(f"<{ndim}qiii")
 
 
 def _read_record(r: _Reader) -> np.ndarray:
     """Read one array record at the reader's position."""
+    # Fast path: a well-formed dense V2/V3 record of at least one dimension, read with
+    # two unpacks. Anything else, defects included, goes the field-by-field way.
+    left = len(r.buf) - r.pos
+    if left >= _V2_HEAD.size:
+        magic, stype, ndim = _V2_HEAD.unpack_from(r.view, r.pos)
+        if (magic == V2_MAGIC or magic == V3_MAGIC) and stype == 0 and 0 < ndim <= MAX_NDIM:
+            tail = _v2_tail(ndim)
+            if left >= _V2_HEAD.size + tail.size:
+                *dims, _, _, flag = tail.unpack_from(r.view, r.pos + _V2_HEAD.size)
+                if min(dims) >= 0:
+                    r.pos += _V2_HEAD.size + tail.size
+                    return r.data(tuple(dims), flag)
+    return _read_record_fields(r)
+
+
+def _read_record_fields(r: _Reader) -> np.ndarray:
+    """Read one array record field by field, naming the first defect."""
     magic = r.unpack(_U32, "record magic")
     if magic in (V2_MAGIC, V3_MAGIC):
         stype = r.unpack(_I32, "storage type")

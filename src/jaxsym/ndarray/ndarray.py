@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -333,7 +336,10 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
         return _place(source_array._data.astype(dt), ctx or source_array.context)
     # MXNet's default is float32 even for numpy input of another dtype.
     dt = dtype_np(dtype) if dtype is not None else np.dtype(np.float32)
-    return _place(jnp.asarray(np.asarray(source_array, dtype=dt)), ctx)
+    # Straight from a private host copy: jnp.asarray compiles a program per shape (most
+    # of a cold start's small compiles), and device_put may alias an aligned buffer.
+    ctx = ctx or current_context()
+    return NDArray(jax.device_put(np.array(source_array, dtype=dt), ctx.jax_device()), ctx)
 
 
 def empty(shape: int | Sequence[int], ctx: Context | None = None,
@@ -414,37 +420,158 @@ def save(fname: str, data: NDArray | Sequence[NDArray] | dict[str, NDArray]) -> 
 
 
 def load(fname: str) -> list[NDArray] | dict[str, NDArray]:
+    """Read a file written by `mx.nd.save`: a list, or a dict when it stores names.
+
+    The arrays belong to the current context but stay on the host until first used on
+    the device (see `_HostNDArray`), so loading, inspecting and re-saving need no device.
+    """
     from ..formats import params
     return _from_numpy_container(params.load_arrays(fname))
 
 
 def load_frombuffer(buf: bytes) -> list[NDArray] | dict[str, NDArray]:
+    """`load` from the file's bytes."""
     from ..formats import params
-    return _from_numpy_container(params.loads_arrays(bytes(buf)))
+    return _from_numpy_container(params.loads_arrays(buf))
 
 
 def _to_numpy_container(data: Any) -> Any:
     if isinstance(data, NDArray):
-        return [data.asnumpy()]
+        return [_saved(data)]
     if isinstance(data, dict):
         for key, value in data.items():
             if not isinstance(value, NDArray):
                 raise MXNetTypeError(f"save: value for {key!r} must be an NDArray, got "
                                      f"{type(value).__name__}")
-        return {str(k): v.asnumpy() for k, v in data.items()}
+        return {str(k): _saved(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
         for value in data:
             if not isinstance(value, NDArray):
                 raise MXNetTypeError(f"save: items must be NDArrays, got "
                                      f"{type(value).__name__}")
-        return [v.asnumpy() for v in data]
+        return [_saved(v) for v in data]
     raise MXNetTypeError(f"save: data needs to be an NDArray, a list or a dict of "
                          f"NDArrays, got {type(data).__name__}")
 
 
+def _saved(arr: NDArray) -> np.ndarray:
+    """What `save` writes for `arr`: a host array still on the host is written as is."""
+    return arr._host() if type(arr) is _HostNDArray else arr.asnumpy()
+
+
 def _from_numpy_container(data: Any) -> Any:
-    # One batched transfer to the current context's device for all arrays.
     ctx = current_context()
-    values = list(data.values()) if isinstance(data, dict) else list(data)
-    arrays = [NDArray(a, ctx) for a in jax.device_put(values, ctx.jax_device())]
-    return dict(zip(data, arrays)) if isinstance(data, dict) else arrays
+    if ctx.device_type != "cpu":
+        ctx.jax_device()  # a missing GPU fails here, at load, as before arrays were lazy
+    batch = _HostBatch()
+    if isinstance(data, dict):
+        return {k: _HostNDArray(v, ctx, batch) for k, v in data.items()}
+    return [_HostNDArray(v, ctx, batch) for v in data]
+
+
+# The base class's `_data` slot, reached past `_HostNDArray`'s property.
+_DATA_SLOT = NDArray.__dict__["_data"]
+
+
+class _HostBatch:
+    """The arrays of one `load` (all of one context): the first to be used puts all that
+    are left on the device in one batched `device_put`, half the cost of one per array."""
+
+    __slots__ = ("lock", "members")
+
+    def __init__(self) -> None:
+        self.members: list[weakref.ref] = []
+        self.lock = threading.Lock()
+
+
+class _Pending:
+    """What a `_HostNDArray`'s `_data` slot holds: the host array and its batch."""
+
+    __slots__ = ("batch", "host")
+
+    def __init__(self, host: np.ndarray, batch: _HostBatch) -> None:
+        self.host = host
+        self.batch = batch
+
+
+class _HostNDArray(NDArray):
+    """An NDArray from `mx.nd.load` whose data is still the loaded numpy array.
+
+    Turning hundreds of arrays into device arrays costs more than reading the file, so
+    it waits for first use: reading `_data` (what every op, executor and optimizer does)
+    puts the arrays of the same load that are still on the host on their context's
+    device together, stores each result in its slot and turns each object into a plain
+    NDArray (`__class__` assignment), so afterwards they cost nothing. Writing `_data`
+    turns just this one into a plain NDArray holding the new value. Until then shape,
+    dtype, `asnumpy`, `__array__`, repr and `save` are served from the host copy.
+    Nothing writes the host buffer, which `device_put` may alias.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, host: np.ndarray, ctx: Context, batch: _HostBatch) -> None:
+        canonical = jax.dtypes.canonicalize_dtype(host.dtype)
+        if host.dtype != canonical:
+            # float64/int64 become what device_put would make of them (without x64).
+            host = host.astype(canonical)
+        _DATA_SLOT.__set__(self, _Pending(host, batch))
+        self._ctx = ctx
+        batch.members.append(weakref.ref(self))
+
+    def _host(self) -> np.ndarray:
+        return _DATA_SLOT.__get__(self).host
+
+    @property  # type: ignore[override]
+    def _data(self) -> jax.Array:
+        pending = _DATA_SLOT.__get__(self)
+        if not isinstance(pending, _Pending):  # another thread got here first
+            return pending
+        batch = pending.batch
+        del pending  # it holds the file buffer, which should be freed below
+        with batch.lock:
+            if type(self) is _HostNDArray:
+                todo = [a for a in (ref() for ref in batch.members)
+                        if type(a) is _HostNDArray]
+                values = jax.device_put([a._host() for a in todo], self._ctx.jax_device())
+                batch.members = []
+                for arr, value in zip(todo, values):
+                    _DATA_SLOT.__set__(arr, value)
+                    arr.__class__ = NDArray
+                del todo
+                # The file buffer is garbage now, or pinned by device arrays aliasing
+                # it: either way, not for the next load to reuse.
+                from ..formats.params import release_spare
+                release_spare()
+        return _DATA_SLOT.__get__(self)
+
+    @_data.setter
+    def _data(self, value: jax.Array) -> None:
+        pending = _DATA_SLOT.__get__(self)
+        # Under the batch's lock, so a concurrent first use cannot overwrite the value.
+        with pending.batch.lock if isinstance(pending, _Pending) else contextlib.nullcontext():
+            _DATA_SLOT.__set__(self, value)
+            self.__class__ = NDArray
+
+    @property
+    def shape(self) -> Shape:
+        return self._host().shape
+
+    @property
+    def dtype(self) -> type:
+        return self._host().dtype.type
+
+    @property
+    def size(self) -> int:
+        return self._host().size
+
+    @property
+    def ndim(self) -> int:
+        return self._host().ndim
+
+    def asnumpy(self) -> np.ndarray:
+        return self._host().copy()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self._host().view()
+        out.flags.writeable = False  # read-only, as numpy views of jax arrays are
+        return out.astype(dtype) if dtype is not None else out
