@@ -22,7 +22,15 @@ from jax import lax
 
 from . import attrs as A
 from . import registry
-from .registry import REQUIRED, Param, Params, register, same_shape_inputs
+from .registry import (
+    REQUIRED,
+    Param,
+    Params,
+    first_shape_output,
+    register,
+    same_shape_inputs,
+    same_shape_output,
+)
 
 Array = jax.Array
 Binary = Callable[[Array, Array], Array]
@@ -128,6 +136,7 @@ ELEMWISE = {
 for _name, (_key, _aliases) in ELEMWISE.items():
     register(_name, _binary(_name, BINARY[_key], broadcast=False), inputs=("lhs", "rhs"),
              aliases=_aliases, infer_inputs=same_shape_inputs,
+             infer_outputs=same_shape_output,
              doc=f"Elementwise {_key} of two arrays of the same shape.")
 
 
@@ -159,11 +168,26 @@ PYTHON_OPERATORS: dict[str, tuple[str, str, bool]] = {
     "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
 }
 
+def _broadcast_output(p: Params, shapes: list[registry.Shape]) -> list[registry.Shape] | None:
+    """numpy's broadcast of two shapes, or None where they do not broadcast (or one is
+    0-d, which MXNet rejects)."""
+    lhs, rhs = shapes
+    if not lhs or not rhs:
+        return None
+    n = max(len(lhs), len(rhs))
+    out = []
+    for a, b in zip((1,) * (n - len(lhs)) + lhs, (1,) * (n - len(rhs)) + rhs):
+        if a != b and 1 not in (a, b):
+            return None
+        out.append(b if a == 1 else a)
+    return [tuple(out)]
+
+
 BROADCAST_ALIASES = {"add": ("broadcast_plus",), "sub": ("broadcast_minus",)}
 for _key, _fn in BINARY.items():
     _name = f"broadcast_{_key}"
     register(_name, _binary(_name, _fn, broadcast=True), inputs=("lhs", "rhs"),
-             aliases=BROADCAST_ALIASES.get(_key, ()),
+             aliases=BROADCAST_ALIASES.get(_key, ()), infer_outputs=_broadcast_output,
              doc=f"Broadcast {_key}: shapes align on the right and size-1 axes stretch.")
 
 
@@ -212,7 +236,8 @@ _SCALAR_PARAMS = {"scalar": Param(A.parse_float, 1.0, "scalar operand"),
                   "is_int": Param(A.parse_bool, True, "whether the scalar is an integer")}
 for _name, (_key, _reverse, _alias) in SCALAR.items():
     register(_name, _scalar_op(BINARY[_key], _reverse), params=_SCALAR_PARAMS,
-             aliases=(_alias,), doc=f"Elementwise {_key} with a scalar.")
+             aliases=(_alias,), infer_outputs=first_shape_output,
+             doc=f"Elementwise {_key} with a scalar.")
 
 
 def _clip(p: Params, data: Array) -> Array:
@@ -226,7 +251,7 @@ def _clip(p: Params, data: Array) -> Array:
 register("clip", _clip,
          params={"a_min": Param(A.parse_float, REQUIRED, "minimum value"),
                  "a_max": Param(A.parse_float, REQUIRED, "maximum value")},
-         doc="Clip values to [a_min, a_max].")
+         infer_outputs=first_shape_output, doc="Clip values to [a_min, a_max].")
 
 
 def _hard_sigmoid(p: Params, data: Array) -> Array:
@@ -238,7 +263,7 @@ def _hard_sigmoid(p: Params, data: Array) -> Array:
 register("hard_sigmoid", _hard_sigmoid,
          params={"alpha": Param(A.parse_float, 0.2, "slope"),
                  "beta": Param(A.parse_float, 0.5, "offset")},
-         doc="max(0, min(1, alpha * data + beta)).")
+         infer_outputs=first_shape_output, doc="max(0, min(1, alpha * data + beta)).")
 
 
 def _smooth_l1(p: Params, data: Array) -> Array:
@@ -250,6 +275,7 @@ def _smooth_l1(p: Params, data: Array) -> Array:
 
 register("smooth_l1", _smooth_l1,
          params={"scalar": Param(A.parse_float, REQUIRED, "sigma")},
+         infer_outputs=first_shape_output,
          doc="Smooth L1: 0.5 (sigma x)^2 below |x| = 1/sigma^2, |x| - 0.5/sigma^2 above.")
 
 
@@ -310,5 +336,7 @@ def _unary(fn: Unary) -> Callable[..., Array]:
 
 
 for _name, _fn in UNARY.items():
-    register(_name, _unary(_fn), doc=f"Elementwise {_name}.")
-register("_copy", lambda p, data: data, aliases=("identity",), doc="Identity (a copy).")
+    register(_name, _unary(_fn), infer_outputs=first_shape_output,
+             doc=f"Elementwise {_name}.")
+register("_copy", lambda p, data: data, aliases=("identity",),
+         infer_outputs=first_shape_output, doc="Identity (a copy).")

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from . import attrs as A
-from .registry import Param, Params, register
+from .registry import Param, Params, ShapeOnly, first_shape_output, register
 
 Array = jax.Array
 Shape = tuple[int, ...]
@@ -135,6 +135,17 @@ def _softmax_label_infer(p: Params, shapes: list[Shape | None]) -> list[Shape | 
     return [data, data[:-1]]
 
 
+def _checked_output(check: Callable[[Params, ShapeOnly, ShapeOnly], None], min_rank: int):
+    """infer_outputs of a loss layer: the data's shape, once `check` accepts the label
+    (and the data has the rank the forward's reshapes need)."""
+    def rule(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+        if len(shapes[0]) < min_rank:
+            return None
+        check(p, *(ShapeOnly(s) for s in shapes))
+        return [shapes[0]]
+    return rule
+
+
 register(
     "SoftmaxOutput",
     loss_layer(_softmax_forward, _softmax_grad, _softmax_label_check),
@@ -147,7 +158,7 @@ register(
             "out_grad": Param(A.parse_bool, False, "multiply by the head gradient"),
             "smooth_alpha": Param(A.parse_float, 0.0, "label smoothing")},
     inputs=("data", "label"), infer_inputs=_softmax_label_infer, loss=True,
-    aliases=("Softmax",),
+    infer_outputs=_checked_output(_softmax_label_check, 2), aliases=("Softmax",),
     doc="Softmax forward; backward is (softmax - onehot(label)) * grad_scale.")
 
 
@@ -187,12 +198,13 @@ REGRESSIONS = {
 for _name, (_fwd, _diff, _doc) in REGRESSIONS.items():
     register(_name, _regression(_fwd, _diff), params={"grad_scale": _GRAD_SCALE},
              inputs=("data", "label"), infer_inputs=_regression_label_infer, loss=True,
-             doc=_doc)
+             infer_outputs=_checked_output(_regression_check, 1), doc=_doc)
 
 
 # -- BlockGrad / MakeLoss / make_loss ------------------------------------------------------
 register("BlockGrad", lambda p, data: lax.stop_gradient(data), aliases=("stop_gradient",),
-         loss=True, doc="Identity forward, zero gradient; backward() needs no head gradient.")
+         loss=True, infer_outputs=first_shape_output,
+         doc="Identity forward, zero gradient; backward() needs no head gradient.")
 
 
 def _make_loss_grad(p: Params, data: Array, label: None) -> Array:
@@ -210,8 +222,9 @@ register(
     params={"grad_scale": _GRAD_SCALE,
             "valid_thresh": Param(A.parse_float, 0.0, "threshold for 'valid'"),
             "normalization": _NORMALIZATION},
-    loss=True, doc="Marks its input as a loss: backward gives grad_scale ones.")
+    loss=True, infer_outputs=first_shape_output,
+    doc="Marks its input as a loss: backward gives grad_scale ones.")
 register("make_loss",
          loss_layer(lambda p, data: data, lambda p, data, label: jnp.ones_like(data)),
-         output_names=lambda p: ["loss"], loss=True,
+         output_names=lambda p: ["loss"], loss=True, infer_outputs=first_shape_output,
          doc="Identity whose gradient is ones; its output is named 'loss'.")

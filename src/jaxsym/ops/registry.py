@@ -6,6 +6,7 @@ lowering and the generated docstrings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,11 @@ class OpDef:
         param `variadic` holds their count.
     infer_inputs: fills in unknown input/aux shapes (learnable weights) from known
         ones: `(p, shapes) -> shapes`, shapes being inputs then aux, None if unknown.
+    infer_outputs: output shapes from the input then aux shapes (all known), in plain
+        Python: `(p, shapes) -> shapes`, or None (or ValueError) where the rule does not
+        vouch for the inputs; shape inference then traces the op with jax.eval_shape,
+        which also reports the error. Outputs take infer_dtype's dtype, or the inputs'
+        one dtype. Must agree with eval_shape (tests/executor/test_shape_rules.py).
     random: the op draws random numbers from the key it is given (Dropout).
     loss: an output layer whose backward ignores the head gradient (SoftmaxOutput).
     fixed_inputs: inputs MXNet overwrites in the user's bound array with a constant
@@ -111,6 +117,7 @@ class OpDef:
     variadic: str | None = None
     infer_inputs: Callable[[Params, list[Shape | None]], list[Shape | None]] | None = None
     infer_dtype: Callable[[Params, list[Any]], Any] | None = None
+    infer_outputs: Callable[[Params, list[Shape]], list[Shape] | None] | None = None
     stateful: bool = False
     random: bool = False
     loss: bool = False
@@ -219,6 +226,35 @@ def same_shape_inputs(p: Params, shapes: list[Shape | None]) -> list[Shape | Non
     """Elementwise ops: every input takes the shape of any known input."""
     known = next((s for s in shapes if s is not None), None)
     return [s if s is not None else known for s in shapes]
+
+
+def same_shape_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    """infer_outputs of elementwise ops: the inputs' one shape."""
+    first = shapes[0]
+    return [first] if all(s == first for s in shapes) else None
+
+
+def first_shape_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    """infer_outputs of ops whose one output has the shape of their first input."""
+    return [shapes[0]]
+
+
+class ShapeOnly:
+    """An array's `.shape`, `.ndim` and `.size` without data, so an infer_outputs rule
+    can run the same checks as the op's forward."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = tuple(shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
 
 
 PARAM_INT = A.parse_int

@@ -8,6 +8,7 @@ into an MXNetError naming the node.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +17,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import attrs as A
-from .registry import REQUIRED, Param, Params, register
+from .registry import (
+    REQUIRED,
+    Param,
+    Params,
+    ShapeOnly,
+    first_shape_output,
+    register,
+    same_shape_output,
+)
 
 Array = jax.Array
 Shape = tuple[int, ...]
@@ -66,7 +75,12 @@ def _flatten(p: Params, data: Array) -> Array:
     return data.reshape(data.shape[0] if data.ndim else 1, -1)
 
 
-register("Flatten", _flatten, aliases=("flatten",),
+def _flatten_output(p: Params, shapes: list[Shape]) -> list[Shape]:
+    (data,) = shapes
+    return [(data[0], math.prod(data[1:])) if data else (1, 1)]
+
+
+register("Flatten", _flatten, aliases=("flatten",), infer_outputs=_flatten_output,
          doc="Collapse all but the first axis: (d0, d1, ..., dk) -> (d0, d1*...*dk).")
 
 
@@ -154,8 +168,14 @@ def _reshape(p: Params, data: Array) -> Array:
     return data.reshape(target)
 
 
+def _reshape_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    target = reshape_target(p, shapes[0])
+    valid = math.prod(target) == math.prod(shapes[0]) and all(d >= 0 for d in target)
+    return [target] if valid else None
+
+
 register(
-    "Reshape", _reshape, aliases=("reshape",),
+    "Reshape", _reshape, aliases=("reshape",), infer_outputs=_reshape_output,
     params={"shape": Param(A.parse_shape, (), "target shape, with codes 0/-1/-2/-3/-4"),
             "reverse": Param(A.parse_bool, False, "apply the codes from the right"),
             "target_shape": Param(A.parse_shape, (), "deprecated: use `shape`"),
@@ -265,9 +285,17 @@ def _concat(p: Params, *arrays: Array) -> Array:
     return jnp.concatenate(arrays, axis=axis)
 
 
+def _concat_output(p: Params, shapes: list[Shape]) -> list[Shape]:
+    first = shapes[0]
+    axis = _norm_axis(p.dim, len(first), "dim")
+    _check_same_rank("Concat", [ShapeOnly(s) for s in shapes], axis)
+    return [first[:axis] + (sum(s[axis] for s in shapes),) + first[axis + 1:]]
+
+
 _NUM_ARGS = Param(A.parse_int, REQUIRED, "number of inputs")
 register(
     "Concat", _concat, variadic="num_args", aliases=("concat",),
+    infer_outputs=_concat_output,
     params={"num_args": _NUM_ARGS, "dim": Param(A.parse_int, 1, "axis to join along")},
     doc="Join arrays along `dim`.")
 
@@ -289,7 +317,8 @@ def _add_n(p: Params, *arrays: Array) -> Array:
 
 
 register("add_n", _add_n, variadic="num_args", aliases=("ElementWiseSum",),
-         params={"num_args": _NUM_ARGS}, doc="Sum of arrays of the same shape.")
+         params={"num_args": _NUM_ARGS}, infer_outputs=same_shape_output,
+         doc="Sum of arrays of the same shape.")
 
 
 def _slice_channel(p: Params, data: Array) -> tuple[Array, ...]:
@@ -509,7 +538,9 @@ register("repeat", _repeat,
 # -- dtype and constant-like ---------------------------------------------------------------
 register("Cast", lambda p, data: data.astype(_jnp_dtype(p.dtype)), aliases=("cast",),
          params={"dtype": Param(_dtype_choice("bool", *_DTYPES), REQUIRED, "output dtype")},
-         infer_dtype=lambda p, dtypes: _jnp_dtype(p.dtype),
+         infer_dtype=lambda p, dtypes: _jnp_dtype(p.dtype), infer_outputs=first_shape_output,
          doc="Convert to another dtype; the gradient is cast back.")
-register("zeros_like", lambda p, data: jnp.zeros_like(data), doc="Zeros of data's shape.")
-register("ones_like", lambda p, data: jnp.ones_like(data), doc="Ones of data's shape.")
+register("zeros_like", lambda p, data: jnp.zeros_like(data), infer_outputs=first_shape_output,
+         doc="Zeros of data's shape.")
+register("ones_like", lambda p, data: jnp.ones_like(data), infer_outputs=first_shape_output,
+         doc="Ones of data's shape.")
