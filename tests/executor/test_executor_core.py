@@ -104,3 +104,41 @@ def test_errors_are_mxnet_errors_not_jax_tracebacks():
     ex = fc.simple_bind(mx.cpu(), x=(2, 3))
     with pytest.raises(mx.MXNetError, match="call forward"):
         ex.backward()
+
+
+def test_forward_keyword_inputs_are_copied_and_cast():
+    x = mx.sym.Variable("feed_x")
+    ex = (x * 2).simple_bind(mx.cpu(), feed_x=(2, 3), grad_req="null")
+    host = np.arange(6, dtype=np.float64).reshape(2, 3)
+    out = ex.forward(feed_x=host)[0]
+    host[:] = -1  # the caller's array is theirs again once forward returns
+    np.testing.assert_array_equal(out.asnumpy(), np.arange(6).reshape(2, 3) * 2)
+    assert ex.arg_dict["feed_x"].dtype == np.float32
+    given = mx.nd.ones((2, 3))
+    ex.forward(feed_x=given)
+    # A copy, not the caller's buffer: a training step may donate the bound one.
+    assert ex.arg_dict["feed_x"]._data is not given._data
+    np.testing.assert_array_equal(ex.arg_dict["feed_x"].asnumpy(), 1.0)
+    ex.forward(feed_x=mx.nd.ones((2, 3), dtype="float16") * 3)
+    assert ex.arg_dict["feed_x"].dtype == np.float32
+    np.testing.assert_array_equal(ex.outputs[0].asnumpy(), 6.0)
+
+
+def test_output_arrays_from_an_earlier_forward_see_the_new_values():
+    # As MXNet's, whose outputs are fixed buffers the executor writes into.
+    a, b = mx.sym.Variable("out_a"), mx.sym.Variable("out_b")
+    ex = mx.sym.Group([a + b, a * b]).simple_bind(mx.cpu(), out_a=(2,), out_b=(2,))
+    handles = list(ex.forward(out_a=np.array([1.0, 2.0]), out_b=np.array([3.0, 4.0])))
+    ex.forward(is_train=True, out_a=np.array([2.0, 2.0]))
+    np.testing.assert_array_equal(handles[0].asnumpy(), [5.0, 6.0])
+    np.testing.assert_array_equal(handles[1].asnumpy(), [6.0, 8.0])
+
+
+def test_inference_forward_draws_a_fresh_key_per_call():
+    x = mx.sym.Variable("key_x")
+    net = mx.sym.Dropout(x, p=0.5, mode="always", name="drop")
+    ex = net.simple_bind(mx.cpu(), key_x=(64,), grad_req="null")
+    ex.arg_dict["key_x"][:] = 1.0
+    masks = [ex.forward(is_train=False)[0].asnumpy() for _ in range(2)]
+    assert set(np.unique(masks[0])) <= {0.0, 2.0}
+    assert not np.array_equal(masks[0], masks[1])

@@ -33,7 +33,7 @@ from ..graph.node import Entry, topological_order
 from ..ndarray.ndarray import NDArray, same_device
 from ..ops import registry
 from . import infer
-from .lower import Lowered, inference_forward
+from .lower import Lowered, inference_forward, outputs_forward, training_compiler_options
 
 Shape = tuple[int, ...]
 _GRAD_REQS = ("write", "add", "null")
@@ -71,17 +71,17 @@ class _Program:
         return tuple(fixed)
 
     def forward_fn(self, is_train: bool):
+        """`(*args, *aux[, key]) -> outputs`: a forward that computes no gradient."""
         key = ("fwd", is_train)
         if key not in self._cache:
-            lowered = self.lowered
-            if not is_train:  # kernels re-laid-out and BatchNorm folded once per weights
-                self._cache[key] = inference_forward(lowered)
-                return self._cache[key]
-
-            def forward(args, aux, rng):
-                return lowered(args, aux, rng, is_train)
-            self._cache[key] = jax.jit(forward)
+            # Inference re-lays-out kernels and folds BatchNorm once per set of weights.
+            self._cache[key] = inference_forward(self.lowered) if not is_train else \
+                outputs_forward(self.lowered, True)
         return self._cache[key]
+
+    @property
+    def _train_options(self) -> dict[str, Any]:
+        return training_compiler_options(self.lowered)
 
     def _vjp(self, diff: tuple[int, ...]):
         """Training forward over the `diff` arguments: (outputs, new aux, pullback)."""
@@ -101,7 +101,7 @@ class _Program:
         """Training forward returning outputs, new aux and the VJP closure."""
         key = ("vjp", diff)
         if key not in self._cache:
-            self._cache[key] = jax.jit(self._vjp(diff))
+            self._cache[key] = jax.jit(self._vjp(diff), compiler_options=self._train_options)
         return self._cache[key]
 
     def fused_fn(self, diff: tuple[int, ...]):
@@ -114,12 +114,13 @@ class _Program:
                 outs, new_aux, pullback = run(diff_args, other_args, aux, rng)
                 (grads,) = pullback([jnp.ones_like(o) for o in outs])
                 return outs, new_aux, grads
-            self._cache[key] = jax.jit(step)
+            self._cache[key] = jax.jit(step, compiler_options=self._train_options)
         return self._cache[key]
 
     def pullback_fn(self):
         if "pullback" not in self._cache:
-            self._cache["pullback"] = jax.jit(lambda pullback, cts: pullback(cts)[0])
+            self._cache["pullback"] = jax.jit(lambda pullback, cts: pullback(cts)[0],
+                                              compiler_options=self._train_options)
         return self._cache["pullback"]
 
 
@@ -178,6 +179,21 @@ def _arrays(what: str, value: Any, names: list[str], allow_missing: bool
     return out
 
 
+def _fresh_copy(value: NDArray | np.ndarray, like: jax.Array) -> jax.Array:
+    """`value` in a new buffer of `like`'s dtype and device, as `b[:] = a` copies (a
+    training step may donate the bound buffer). Nothing is compiled: jnp.array compiles
+    a copy kernel per shape, 20-40 ms of a cold start."""
+    device = next(iter(like.devices()))
+    if isinstance(value, NDArray):
+        data = value._data
+        if data.dtype != like.dtype:
+            return jax.device_put(data.astype(like.dtype), device)
+        return jax.device_put(data, device, may_alias=False)
+    # A private host copy: the transfer may still read it after we return, and the
+    # caller is free to change its array.
+    return jax.device_put(np.array(value, dtype=like.dtype), device)
+
+
 def _grad_reqs(grad_req: Any, names: list[str]) -> list[str]:
     if isinstance(grad_req, str):
         reqs = [grad_req] * len(names)
@@ -221,6 +237,9 @@ class Executor:
         self.grad_dict = dict(zip(names, grad_arrays))
         self.aux_dict = dict(zip(program.lowered.aux_names, aux_arrays))
         self.outputs: list[NDArray] = []
+        self._variables = tuple(arg_arrays) + tuple(aux_arrays)
+        self._infer_fn: Any = None  # forwards without gradients, made on first use
+        self._train_fn: Any = None
         self._pending: dict[str, Any] = {}
         self._monitor = None
 
@@ -288,13 +307,16 @@ class Executor:
         program = cls._program_for(symbol, shared_exec)
         device = ctx.jax_device()
 
-        def alloc(shape: Shape, dtype: Any) -> NDArray:
-            # From host zeros: jnp.zeros compiles one XLA program per new shape (~30 ms).
-            return NDArray(jax.device_put(np.zeros(shape, dtype), device), ctx)
-        args = [alloc(s, t) for s, t in zip(arg_shapes, arg_types)]
-        grads = [alloc(s, t) if r != "null" else None
-                 for s, t, r in zip(arg_shapes, arg_types, reqs)]
-        aux = [alloc(s, t) for s, t in zip(aux_shapes, aux_types)]
+        # From host zeros, in one transfer: jnp.zeros compiles one XLA program per new
+        # shape (~30 ms), and one device_put per array costs ~1 ms (100 ms for ResNet-18).
+        specs = list(zip(arg_shapes, arg_types))
+        specs += [spec for spec, r in zip(specs, reqs) if r != "null"]
+        specs += list(zip(aux_shapes, aux_types))
+        arrays = iter(NDArray(a, ctx) for a in jax.device_put(
+            [np.zeros(shape, dtype) for shape, dtype in specs], device))
+        args = [next(arrays) for _ in arg_shapes]
+        grads = [next(arrays) if r != "null" else None for r in reqs]
+        aux = list(arrays)
         return cls(program, ctx, args, grads, reqs, aux, symbol)
 
     # -- running ------------------------------------------------------------------------
@@ -303,6 +325,7 @@ class Executor:
         return dict(zip(self._program.output_names, self.outputs))
 
     def _set_outputs(self, outs: Sequence[jax.Array]) -> None:
+        """As MXNet, the same output NDArrays on every forward, rebound to new values."""
         if len(self.outputs) != len(outs):
             self.outputs = [NDArray(o, self._ctx) for o in outs]
         else:
@@ -340,36 +363,67 @@ class Executor:
             if tuple(value.shape) != target.shape:
                 raise MXNetValueError(f"Shape not match! Argument {name}, need: "
                                       f"{target.shape}, received: {tuple(value.shape)}")
-            target[:] = value
+            target._data = _fresh_copy(value, target._data)
 
     def forward(self, is_train: bool = False, **kwargs: Any) -> list[NDArray]:
         """Compute the outputs; with is_train, also what backward needs."""
         if kwargs:
             self._feed(kwargs)
+        # The no-gradient path is kept short: it is most of a small graph's latency.
+        if not is_train:
+            fn = self._infer_fn or self._no_grad_fn(False)
+        elif self._diff:
+            return self._forward_train()
+        else:
+            fn = self._train_fn or self._no_grad_fn(True)
+        if self._fixed:
+            self._pin_fixed()
+        outs = fn(*[handle._data for handle in self._variables])
+        if self._pending:
+            self._pending = {}
+        self._set_outputs(outs)
+        return self.outputs
+
+    def _no_grad_fn(self, is_train: bool) -> Any:
+        """`(*args, *aux) -> outputs`, drawing a fresh key per call if the graph needs one."""
+        fn = self._program.forward_fn(is_train)
+        if self._program.lowered.needs_key:
+            compiled = fn
+
+            def fn(*arrays: jax.Array) -> Any:
+                return compiled(*arrays, _rng.next_key())
+        if is_train:
+            self._train_fn = fn
+        else:
+            self._infer_fn = fn
+        return fn
+
+    def _forward_train(self) -> list[NDArray]:
+        """Outputs plus the gradients (fused) or the pullback that backward applies."""
+        if self._fixed:
+            self._pin_fixed()
+        args = [a._data for a in self.arg_arrays]
+        aux = [a._data for a in self.aux_arrays]
+        rng = _rng.next_key() if self._program.lowered.needs_key else None
+        diff_args = [args[i] for i in self._diff]
+        if self._fused:
+            outs, new_aux, grads = self._program.fused_fn(self._diff)(
+                diff_args, args, aux, rng)
+            self._pending = {"aux": new_aux, "grads": grads}
+        else:
+            outs, new_aux, pullback = self._program.vjp_fn(self._diff)(
+                diff_args, args, aux, rng)
+            self._pending = {"aux": new_aux, "pullback": pullback}
+        self._set_outputs(outs)
+        return self.outputs
+
+    def _pin_fixed(self) -> None:
         for pos, value in self._fixed:
             # MXNet overwrites a pinned input (fix_gamma) on every such forward; skip the
             # device work while the handle still holds the array written last time.
             handle = self.arg_arrays[pos]
             if handle._data is not self._pinned.get(pos):
                 handle._data = self._pinned[pos] = jnp.full_like(handle._data, value)
-        args = [a._data for a in self.arg_arrays]
-        aux = [a._data for a in self.aux_arrays]
-        rng = _rng.next_key() if self._program.lowered.needs_key else None
-        if not is_train or not self._diff:
-            outs, _ = self._program.forward_fn(bool(is_train))(args, aux, rng)
-            self._pending = {}
-        else:
-            diff_args = [args[i] for i in self._diff]
-            if self._fused:
-                outs, new_aux, grads = self._program.fused_fn(self._diff)(
-                    diff_args, args, aux, rng)
-                self._pending = {"aux": new_aux, "grads": grads}
-            else:
-                outs, new_aux, pullback = self._program.vjp_fn(self._diff)(
-                    diff_args, args, aux, rng)
-                self._pending = {"aux": new_aux, "pullback": pullback}
-        self._set_outputs(outs)
-        return self.outputs
 
     def backward(self, out_grads: Any = None, is_train: bool = True) -> None:
         """Write (or add) the gradients of the last training forward."""

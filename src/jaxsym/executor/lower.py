@@ -22,7 +22,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from ..base import MXNetError
 from ..graph.node import Entry, Node, topological_order
@@ -57,15 +56,13 @@ Rule = Callable[[registry.Params, list[Array], list[bool], list[Array], bool, An
                 tuple[list[Array], list[bool], list[Array]] | None]
 
 
-def _conv_channel_last(p: registry.Params, x: Array, kernel: Array, kernel_spec: str,
+def _conv_channel_last(p: registry.Params, x: Array, kernel: Array, kernel_last: bool,
                        bias: Array | None) -> Array:
     n = len(p.kernel)
-    spatial = "DHW"[3 - n:]
-    out = lax.conv_general_dilated(
-        x, kernel, window_strides=p.stride or (1,) * n,
+    out = nn_ops._conv_core(
+        x, kernel, True, strides=p.stride or (1,) * n,
         padding=[(q, q) for q in (p.pad or (0,) * n)], rhs_dilation=p.dilate or (1,) * n,
-        dimension_numbers=("N" + spatial + "C", kernel_spec, "N" + spatial + "C"),
-        feature_group_count=p.num_group)
+        groups=p.num_group, kernel_last=kernel_last)
     return out if bias is None else out + bias
 
 
@@ -78,8 +75,7 @@ def _convolution(p: registry.Params, inputs: list[Array], flags: list[bool],
             p.num_filter, data.shape[-1 if flags[0] else 1] // p.num_group, *p.kernel):
         return None  # the op itself reports the error
     x = data if flags[0] else _to_channel_last(data)
-    kernel_spec = "OI" + "DHW"[3 - n:]
-    return [_conv_channel_last(p, x, weight, kernel_spec, None if p.no_bias else inputs[2])
+    return [_conv_channel_last(p, x, weight, False, None if p.no_bias else inputs[2])
             ], [True], []
 
 
@@ -180,6 +176,7 @@ class Lowered:
         self.loss_heads = [registry.get(n.op).loss if not n.is_variable else False
                            for n, _ in heads]
         self._prep_sources: list[tuple[str, int]] = []
+        self._affines: list[tuple[int, registry.Params, tuple[int, ...]]] = []
         self._preps = self._plan_preps(order, heads, slot, arg_pos, aux_pos) if channel_last \
             else []
 
@@ -231,6 +228,15 @@ class Lowered:
                                    bn_node.params, bn_inputs))
             else:
                 preps.append(_Prep(slot[id(node)], weight, bias, None, None, ()))
+        folded = {p.bn for p in preps}
+        for node in order:
+            if node.op is None or registry.get(node.op).name != "BatchNorm" or \
+                    slot[id(node)] in folded or node.params.axis != 1 or \
+                    node.params.output_mean_var or \
+                    not all(src.is_variable for src, _ in node.inputs[1:]):
+                continue
+            self._affines.append((slot[id(node)], node.params,
+                                  tuple(source(e) for e in node.inputs[1:5])))
         return preps
 
     @property
@@ -263,6 +269,12 @@ class Lowered:
                 weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
                 bias = (beta - mean * scale) if bias is None else (bias - mean) * scale + beta
             out.append((np.ascontiguousarray(np.moveaxis(weight, (0, 1), (-1, -2))), bias))
+        for _, p, idx in self._affines:
+            gamma, beta, mean, var = (host[i] for i in idx)
+            if p.fix_gamma:
+                gamma = np.ones_like(gamma)
+            scale = gamma / np.sqrt(var + np.asarray(p.eps, var.dtype))
+            out.append((scale, beta - mean * scale))
         device = next(iter(inputs[0].devices())) if inputs else None
         return jax.device_put(out, device)
 
@@ -284,18 +296,28 @@ class Lowered:
                 replaced[prep.conv] = (kernel, bias)
                 if prep.bn is not None:
                     replaced[prep.bn] = ()
+        # Other BatchNorms (after a residual sum, say) become one prepared scale and shift.
+        affine: dict[int, tuple[Array, Array]] = {} if prepared is None else {
+            bn_slot: values for (bn_slot, _, _), values
+            in zip(self._affines, prepared[len(self._preps):])}
         new_aux = list(aux)
         for step in self._steps:
             operands = [env[s][i] for s, i in step.inputs]  # type: ignore[index]
             flags = [last[s][i] for s, i in step.inputs]  # type: ignore[index]
+            if step.index in affine:
+                x, (scale, shift) = operands[0], affine[step.index]
+                if not flags[0]:  # channel axis 1: broadcast over the trailing axes
+                    scale = scale.reshape((-1,) + (1,) * (x.ndim - 2))
+                    shift = shift.reshape((-1,) + (1,) * (x.ndim - 2))
+                env[step.index] = [x * scale + shift]
+                last[step.index] = [flags[0]]
+                continue
             if step.index in replaced:
                 prep_values = replaced[step.index]
                 if prep_values:  # a planned convolution with its prepared kernel
                     x = operands[0] if flags[0] else _to_channel_last(operands[0])
-                    n = len(step.node.params.kernel)
                     env[step.index] = [_conv_channel_last(
-                        step.node.params, x, prep_values[0], "DHW"[3 - n:] + "IO",
-                        prep_values[1])]
+                        step.node.params, x, prep_values[0], True, prep_values[1])]
                 else:  # a BatchNorm already folded into the convolution before it
                     env[step.index] = [operands[0]]
                 last[step.index] = [True]
@@ -332,34 +354,74 @@ class Lowered:
 class _PreparedForward:
     """Inference forward that prepares the weights once per set of weights.
 
-    Kernels are re-laid-out (and BatchNorms folded) by one compiled call, redone only
-    when one of the variables it reads is a different array; jax arrays are immutable
-    and the NDArray handles rebind on assignment, so identity is a sound key.
+    Kernels are re-laid-out (and BatchNorms folded) on the host, redone only when one
+    of the variables it reads is a different array; jax arrays are immutable and the
+    NDArray handles rebind on assignment, so identity is a sound key.
     """
 
     def __init__(self, lowered: Lowered) -> None:
+        n_args = len(lowered.arg_names)
+        n_vars = n_args + len(lowered.aux_names)
         self._lowered = lowered
-        self._main = jax.jit(
-            lambda prepared, args, aux, key: lowered(args, aux, key, False, prepared))
-        self._prepare = lowered.prepare
-        self._inputs: list[Array] | None = None
+        # Positions of the variables that `prepare` reads, among the flat arrays.
+        self._sources = tuple(lowered.preparation_inputs(  # type: ignore[arg-type]
+            range(n_args), range(n_args, n_vars)))
+        self._main = jax.jit(lambda prepared, *arrays: tuple(lowered(
+            arrays[:n_args], arrays[n_args:n_vars], arrays[n_vars] if lowered.needs_key
+            else None, False, prepared)[0]))
+        self._inputs: tuple[Array, ...] = ()
         self._prepared: Any = None
 
-    def __call__(self, args: Sequence[Array], aux: Sequence[Array], key: Array | None
-                 ) -> tuple[list[Array], list[Array]]:
-        inputs = self._lowered.preparation_inputs(args, aux)
-        if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
-            self._prepared = self._prepare(inputs)
+    def __call__(self, *arrays: Array) -> tuple[Array, ...]:
+        inputs = tuple(arrays[i] for i in self._sources)
+        if len(inputs) != len(self._inputs) or any(
+                a is not b for a, b in zip(inputs, self._inputs)):
+            self._prepared = self._lowered.prepare(inputs)
             self._inputs = inputs
-        return self._main(self._prepared, args, aux, key)
+        return self._main(self._prepared, *arrays)
 
 
-def inference_forward(lowered: Lowered) -> Callable[..., tuple[list[Array], list[Array]]]:
-    """The compiled `(args, aux, key) -> (outputs, aux)` for `forward(is_train=False)`.
+def inference_forward(lowered: Lowered) -> Callable[..., tuple[Array, ...]]:
+    """The compiled `(*args, *aux[, key]) -> outputs` for `forward(is_train=False)`.
 
-    Graphs with convolutions get their kernels prepared once per set of weights (see
-    `Lowered.prepare`); others are one jitted call, with no Python in between.
+    Flat positional arrays in and a tuple of the outputs out (inference leaves aux
+    alone): the shortest path through jax's C++ dispatch. The key comes last, only
+    when the graph draws random numbers. Graphs with convolutions get their kernels
+    prepared once per set of weights (see `Lowered.prepare`); others are one jitted
+    call, with no Python in between.
     """
     if lowered.has_preparation:
         return _PreparedForward(lowered)
-    return jax.jit(lambda args, aux, key: lowered(args, aux, key, False))
+    return outputs_forward(lowered, False)
+
+
+def outputs_forward(lowered: Lowered, is_train: bool) -> Callable[..., tuple[Array, ...]]:
+    """`(*args, *aux[, key]) -> outputs` as one jitted call, new aux dropped."""
+    n_args = len(lowered.arg_names)
+    n_vars = n_args + len(lowered.aux_names)
+
+    def run(*arrays: Array) -> tuple[Array, ...]:
+        key = arrays[n_vars] if lowered.needs_key else None
+        return tuple(lowered(arrays[:n_args], arrays[n_args:n_vars], key, is_train)[0])
+    return jax.jit(run)
+
+
+# XLA's CPU backend (jax 0.10) hands convolutions, dots, reductions and elementwise
+# fusions to YNNPACK by default. For convolutions that is fast at inference, but a
+# training step then feeds YNNPACK's weight-gradient convolutions through transposes
+# that re-run the forward's elementwise chains: ResNet-20's step ran 1.5-1.7x faster
+# with convolutions left to XLA's own (Eigen) kernels and the rest still on YNNPACK
+# (benchmarks/README.md). Turning YNNPACK off altogether loses its fast reductions.
+_CONV_OPS = frozenset({"Convolution", "Deconvolution"})
+_TRAIN_CONV_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": ",".join(
+    "LIBRARY_FUSION_TYPE_" + kind for kind in ("REDUCE", "ELTWISE", "INDIVIDUAL_DOT"))}
+
+
+def training_compiler_options(lowered: Lowered, device: Any = None) -> dict[str, Any]:
+    """XLA options for compiling `lowered`'s training programs on `device` (the
+    default device when None): on CPU, graphs with convolutions keep them off
+    YNNPACK; everything else compiles with XLA's defaults."""
+    platform = device.platform if device is not None else jax.default_backend()
+    if platform == "cpu" and any(step.node.op in _CONV_OPS for step in lowered._steps):
+        return dict(_TRAIN_CONV_OPTIONS)
+    return {}

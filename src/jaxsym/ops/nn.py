@@ -18,7 +18,7 @@ import numpy as np
 from jax import lax
 
 from . import attrs as A
-from .registry import REQUIRED, Param, Params, register
+from .registry import REQUIRED, Param, Params, first_shape_output, register
 
 Array = jax.Array
 Shape = tuple[int, ...]
@@ -76,8 +76,15 @@ def _fully_connected(p: Params, data: Array, weight: Array, bias: Array | None =
     return out
 
 
+def _fc_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    data, weight, bias = shapes[0], shapes[1], tuple(shapes[2:])
+    if weight != (p.num_hidden, _fc_in_units(p, data)) or bias not in ((), ((p.num_hidden,),)):
+        return None
+    return [(data[0], p.num_hidden) if p.flatten else data[:-1] + (p.num_hidden,)]
+
+
 register(
-    "FullyConnected", _fully_connected,
+    "FullyConnected", _fully_connected, infer_outputs=_fc_output,
     params={"num_hidden": Param(A.parse_int, REQUIRED, "number of hidden units"),
             "no_bias": Param(A.parse_bool, False, "whether to disable the bias"),
             "flatten": Param(A.parse_bool, True, "flatten all but the first axis")},
@@ -155,15 +162,18 @@ def _to_oik(weight: Array, last: bool) -> Array:
 
 def _conv_core(x: Array, w_oik: Array, last: bool, *, strides: Shape,
                padding: Sequence[tuple[int, int]], rhs_dilation: Shape,
-               lhs_dilation: Shape | None = None, groups: int = 1) -> Array:
+               lhs_dilation: Shape | None = None, groups: int = 1,
+               kernel_last: bool = False) -> Array:
     """One XLA convolution in the data's own layout. Transposing channel-first data to
     NHWC here measured no faster on XLA's CPU backend (see PERF-NOTES.md): its layout
-    assignment already picks the convolution's physical layout."""
+    assignment already picks the convolution's physical layout. `kernel_last` takes the
+    kernel as (*spatial, in, out), the layout the lowering prepares for inference."""
     sp = "DHW"[3 - (w_oik.ndim - 2):]
     data_dims = f"N{sp}C" if last else f"NC{sp}"
+    kernel_dims = f"{sp}IO" if kernel_last else f"OI{sp}"
     return lax.conv_general_dilated(
         x, w_oik, window_strides=strides, padding=list(padding), lhs_dilation=lhs_dilation,
-        rhs_dilation=rhs_dilation, dimension_numbers=(data_dims, f"OI{sp}", data_dims),
+        rhs_dilation=rhs_dilation, dimension_numbers=(data_dims, kernel_dims, data_dims),
         feature_group_count=groups)
 
 
@@ -215,8 +225,23 @@ def _convolution(p: Params, data: Array, weight: Array, bias: Array | None = Non
     return _add_bias(p, out, bias, last)
 
 
+def _conv_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    data, weight, bias = shapes[0], shapes[1], tuple(shapes[2:])
+    last = _channel_last(p, len(data))
+    stride, dilate, pad = _geometry(p)
+    channels, spatial = _split_channels(data, last)
+    if weight != _weight_shape(*_conv_weight(p, channels), p.kernel, last) or \
+            bias not in ((), ((p.num_filter,),)):
+        return None
+    out = tuple((size + 2 * q - d * (k - 1) - 1) // s + 1
+                for size, k, s, d, q in zip(spatial, p.kernel, stride, dilate, pad))
+    if min(out) < 1:  # the kernel is larger than the padded input
+        return None
+    return [(data[0], *out, p.num_filter) if last else (data[0], p.num_filter, *out)]
+
+
 register(
-    "Convolution", _convolution,
+    "Convolution", _convolution, infer_outputs=_conv_output,
     params=_conv_params({}, workspace=1024, no_bias=False),
     inputs=_weight_inputs, infer_inputs=_conv_infer(False),
     doc="1-D to 3-D convolution; weight (num_filter, channels/num_group, *kernel).")
@@ -377,8 +402,27 @@ def _pooling(p: Params, data: Array) -> Array:
     return pool(p, data, channel_last=p.layout in _CHANNEL_LAST)
 
 
+def _pool_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    (data,) = shapes
+    n = len(data) - 2
+    if not 1 <= n <= 3 or (p.layout is not None and len(p.layout) != len(data)) or \
+            p.pooling_convention == "same" or (p.pool_type == "lp" and p.p_value is None):
+        return None
+    last = p.layout in _CHANNEL_LAST
+    _, spatial = _split_channels(data, last)
+    if p.global_pool:
+        out: Shape = (1,) * n
+    elif len(p.kernel) != n:
+        return None
+    else:
+        stride, pad = _per_axis(p.stride, n, 1, "stride"), _per_axis(p.pad, n, 0, "pad")
+        out = tuple(_pool_out_size(*a, p.pooling_convention == "full")
+                    for a in zip(spatial, p.kernel, stride, pad))
+    return [(data[0], *out, data[-1]) if last else (data[0], data[1], *out)]
+
+
 register(
-    "Pooling", _pooling,
+    "Pooling", _pooling, infer_outputs=_pool_output,
     params={"kernel": Param(A.parse_shape, (), "pooling window"),
             "pool_type": Param(A.enum("max", "avg", "sum", "lp"), "max", "pooling type"),
             "global_pool": Param(A.parse_bool, False, "pool over the whole spatial extent"),
@@ -447,8 +491,16 @@ def _batch_norm(p: Params, inputs: list[Array], aux: list[Array], is_train: bool
     return [out, lax.stop_gradient(mean), lax.stop_gradient(inv_std)], new_aux
 
 
+def _batch_norm_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    data = shapes[0]
+    channels = (data[_axis(p.axis, len(data))],)
+    if any(s != channels for s in shapes[1:]):
+        return None
+    return [data, channels, channels] if p.output_mean_var else [data]
+
+
 register(
-    "BatchNorm", _batch_norm,
+    "BatchNorm", _batch_norm, infer_outputs=_batch_norm_output,
     params={"eps": Param(A.parse_float, 1e-3, "epsilon added to the variance"),
             "momentum": Param(A.parse_float, 0.9, "moving-average momentum"),
             "fix_gamma": Param(A.parse_bool, True, "treat gamma as 1, with zero gradient"),
@@ -562,7 +614,7 @@ ACTIVATIONS = {
 register(
     "Activation", lambda p, data: ACTIVATIONS[p.act_type](data),
     params={"act_type": Param(A.enum(*ACTIVATIONS), REQUIRED, "activation function")},
-    doc="Elementwise activation function.")
+    infer_outputs=first_shape_output, doc="Elementwise activation function.")
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_LAMBDA = 1.0507009873554804934193349852946
@@ -621,8 +673,15 @@ def _leaky_relu(p: Params, inputs: list[Array], aux: list[Array], is_train: bool
     return [_negative_part(data, p.slope * data)], []
 
 
+def _leaky_relu_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    data = shapes[0]
+    if p.act_type == "prelu" and (len(shapes[1]) != 1 or shapes[1][0] not in (1, data[1])):
+        return None
+    return [data, data] if p.act_type == "rrelu" else [data]
+
+
 register(
-    "LeakyReLU", _leaky_relu,
+    "LeakyReLU", _leaky_relu, infer_outputs=_leaky_relu_output,
     params={"act_type": Param(A.enum("elu", "gelu", "leaky", "prelu", "rrelu", "selu"),
                               "leaky", "activation function"),
             "slope": Param(A.parse_float, 0.25, "negative slope (leaky) or alpha (elu)"),
@@ -656,7 +715,7 @@ register(
             "mode": Param(A.enum("training", "always"), "training", "when to drop"),
             "axes": Param(A.parse_shape, (), "axes sharing one mask"),
             "cudnn_off": Param(A.optional(A.parse_bool), False, "ignored")},
-    stateful=True, random=True, hidden_outputs=1,
+    stateful=True, random=True, hidden_outputs=1, infer_outputs=first_shape_output,
     doc="Randomly zeroes inputs in training, scaling the rest by 1/(1-p).")
 
 
@@ -749,12 +808,18 @@ def _softmax_fn(log: bool):
     return forward
 
 
+def _softmax_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
+    _axis(p.axis, len(shapes[0]))
+    return None if p.use_length else [shapes[0]]
+
+
 for _name, _log in (("softmax", False), ("log_softmax", True)):
     register(
         _name, _softmax_fn(_log), params=_SOFTMAX_PARAMS,
         inputs=(lambda p: ("data",)) if _log else
         (lambda p: ("data", "length") if p.use_length else ("data",)),
         infer_dtype=lambda p, dtypes: np.dtype(p.dtype) if p.dtype else dtypes[0],
+        infer_outputs=_softmax_output,
         doc=f"{'Log-s' if _log else 'S'}oftmax along `axis`, optionally with temperature.")
 
 
@@ -779,6 +844,7 @@ _softmax_activation.defvjp(_softmax_activation_fwd, _softmax_activation_bwd)
 
 register(
     "SoftmaxActivation", _softmax_activation,
+    infer_outputs=lambda p, shapes: [shapes[0]] if len(shapes[0]) >= 2 else None,
     params={"mode": Param(A.enum("instance", "channel"), "instance",
                           "softmax over each instance or over the channel axis")},
     doc="Softmax over the last axis ('instance') or over axis 1 ('channel').")
