@@ -178,3 +178,45 @@ def test_fit_accepts_all_of_mxnets_arguments():
     assert seen == [4]
     with pytest.raises(MXNetError, match="num_epoch"):
         mod.fit(train)
+
+
+def test_fit_keeps_metric_statistics_on_the_device(monkeypatch):
+    """No per-batch host read: the training step computes the metric's batch statistics,
+    which stay device arrays until a callback reads the metric."""
+    from jaxsym.train import metric as metric_mod
+
+    def no_host(x):
+        raise AssertionError("a metric read a batch on the host")
+    train, _ = sc.iters(mx, "mlp")
+    eval_metric = sc.metric(mx)
+    pending = []
+    monkeypatch.setattr(metric_mod, "_host", no_host)
+    mod = mx.mod.Module(sc.build(mx, "mlp"))
+    mod.fit(train, eval_metric=eval_metric, num_epoch=1, initializer=sc.initializer(mx, INIT),
+            batch_end_callback=lambda p: pending.append(
+                [len(m._pending) for m in p.eval_metric.metrics]))
+    # The last batch's callback comes after fit reads the epoch's training metric.
+    assert pending == [[n, n] for n in range(1, 7)] + [[0, 0]]
+    assert any(key[2] is not None for key in mod._trainer._cache)  # metric folded in
+    names, values = eval_metric.get()
+    assert names == ["accuracy", "cross-entropy"]
+    assert 0 <= values[0] <= 1 and values[1] > 0
+
+
+def test_device_metric_local_and_global_counters_match_host():
+    rng = np.random.RandomState(0)
+    batches = [(rng.randint(0, 5, 8).astype(np.float32), rng.rand(8, 5).astype(np.float32))
+               for _ in range(3)]
+    results = []
+    for wrap in (np.asarray, mx.nd.array):
+        m = mx.metric.create(["acc", "ce", mx.metric.TopKAccuracy(top_k=2), "mse"])
+        for i, (label, pred) in enumerate(batches):
+            if i == 2:
+                m.reset_local()  # with the first two batches still pending on the device
+            m.update([wrap(label)], [wrap(pred)])
+        results.append((m.get(), m.get_global()))
+    (local, glob), (dev_local, dev_glob) = results
+    assert local[0] == dev_local[0]
+    np.testing.assert_allclose(dev_local[1], local[1], rtol=1e-6)
+    np.testing.assert_allclose(dev_glob[1], glob[1], rtol=1e-6)
+    assert dev_local[1] != dev_glob[1]

@@ -1,10 +1,17 @@
-"""Evaluation metrics, as `mx.metric` in MXNet 1.9.1, computed on the host in numpy.
+"""Evaluation metrics, as `mx.metric` in MXNet 1.9.1.
 
 `update(labels, preds)` takes lists of arrays (NDArrays or numpy). Each metric keeps
 local counters (`sum_metric`, `num_inst`, cleared by `reset_local`, e.g. per logging
 interval) and global ones (`global_sum_metric`, `global_num_inst`, cleared only by
 `reset`); `get()` reads the local pair and `get_global()` the global one. Per-batch
 values are accumulated in float64 Python floats, as MXNet 1.9.1 does with numpy 1.x.
+
+The metrics that are sums of per-batch statistics (accuracy, top-k, cross-entropy,
+NLL, perplexity, MAE/MSE/RMSE, loss) define them once in `_stats(xp, config, label,
+pred)`, written for numpy and jax.numpy alike. Device inputs (NDArrays) go through a
+jitted `_stats` whose results stay on the device until a counter is read, so a training
+loop never waits for the host unless a callback asks for a value; numpy inputs are
+computed on the host. Either way the float32 batch values are summed in float64.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy
 
 from jaxsym.base import MXNetTypeError, MXNetValueError
@@ -50,6 +59,36 @@ _NUMERIC = (int, float, numpy.generic)
 
 def _host(x: Any) -> numpy.ndarray:
     return numpy.asarray(x.asnumpy() if hasattr(x, "asnumpy") else x)
+
+
+def _device(x: Any) -> jax.Array | None:
+    """The jax array behind an NDArray (or a jax array itself); None for host data."""
+    data = getattr(x, "_data", x)
+    return data if isinstance(data, jax.Array) else None
+
+
+class _HostOnly(Exception):
+    """Raised while tracing `_fold`'s function for inputs only the host path handles."""
+
+
+# `_fold()` key -> its function, jitted: what `update` runs on device inputs.
+_JITTED_FOLDS: dict[Any, Callable] = {}
+
+
+def _counter(name: str) -> property:
+    """A counter attribute that first folds in any statistics still on the device."""
+    private = "_" + name
+
+    def get(self: EvalMetric) -> Any:
+        if self._pending:
+            self._flush()
+        return getattr(self, private)
+
+    def put(self: EvalMetric, value: Any) -> None:
+        if self._pending:
+            self._flush()
+        setattr(self, private, value)
+    return property(get, put, doc=f"`{name}`, read back from the device when pending.")
 
 
 def _is_single_array(x: Any) -> bool:
@@ -94,8 +133,18 @@ class EvalMetric:
             makes `get_global` read the global counters.
     """
 
+    # Batches whose statistics are still device arrays; those from `_local_start` on also
+    # count towards the local counters (earlier ones were cut by `reset_local`).
+    _pending: Any = ()
+    _local_start = 0
+    sum_metric = _counter("sum_metric")
+    num_inst = _counter("num_inst")
+    global_sum_metric = _counter("global_sum_metric")
+    global_num_inst = _counter("global_num_inst")
+
     def __init__(self, name: str, output_names: list[str] | None = None,
                  label_names: list[str] | None = None, **kwargs: Any) -> None:
+        self._pending = []
         self.name = str(name)
         self.output_names = output_names
         self.label_names = label_names
@@ -127,6 +176,7 @@ class EvalMetric:
 
     def reset(self) -> None:
         """Clear local and global counters."""
+        self._pending, self._local_start = [], 0
         self.num_inst = 0
         self.sum_metric = 0.0
         self.global_num_inst = 0
@@ -134,8 +184,9 @@ class EvalMetric:
 
     def reset_local(self) -> None:
         """Clear the local counters only."""
-        self.num_inst = 0
-        self.sum_metric = 0.0
+        self._local_start = len(self._pending)
+        self._num_inst = 0
+        self._sum_metric = 0.0
 
     def get(self) -> tuple[Any, Any]:
         """(name, value) from the local counters; NaN before any update."""
@@ -167,6 +218,82 @@ class EvalMetric:
         self.global_sum_metric += value
         self.num_inst += count
         self.global_num_inst += count
+
+    # -- statistics computed elsewhere ----------------------------------------------------
+    def _fold(self) -> tuple[Any, Callable] | None:
+        """(key, fn) for a training step to compute this metric's batch statistics inside
+        its own compiled function: `fn(labels, preds)` traces under jit and its result
+        goes to `_push`; `key` identifies fn for compilation caches. None when the metric
+        runs on the host (custom, F1, MCC, Pearson, PCC)."""
+        return None
+
+    def _push(self, stats: Any) -> None:
+        """Accumulate statistics from `_fold`'s function (device arrays)."""
+        self._pending.append(stats)
+
+    def _flush(self) -> None:
+        """Fold the device statistics into the counters, in batch order."""
+        pending, local_start = self._pending, self._local_start
+        self._pending, self._local_start = [], 0
+        # Per-array reads: jax.device_get on a long list costs ~20x more per scalar.
+        for batch_no, pairs in enumerate(pending):
+            for value, count in pairs:
+                value, count = _item(value), _item(count)
+                self._global_sum_metric += value
+                self._global_num_inst += count
+                if batch_no >= local_start:
+                    self._sum_metric += value
+                    self._num_inst += count
+
+
+def _item(x: Any) -> Any:
+    """A Python number from a numpy/jax scalar (ints stay ints)."""
+    return x.item() if hasattr(x, "item") else x
+
+
+class _SumMetric(EvalMetric):
+    """A metric whose counters are sums of per-pair `_stats`, computable on the device."""
+
+    def update(self, labels: Any, preds: Any) -> None:
+        self._update_stats(*self._checked(labels, preds))
+
+    def _checked(self, labels: Any, preds: Any) -> tuple[list, list]:
+        """The (labels, preds) lists `_stats` pairs up, after MXNet's shape checks (which
+        read shapes only, so they run on tracers too)."""
+        return check_label_shapes(labels, preds, True)
+
+    def _config(self) -> tuple:
+        """The static arguments of `_stats` (hashable)."""
+        return ()
+
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        """(sum, count) of one (label, pred) pair, with `xp` numpy or jax.numpy."""
+        raise NotImplementedError
+
+    def _update_stats(self, labels: list, preds: list) -> None:
+        """Accumulate `_stats` of every pair: jitted and left on the device when every
+        input is a device array, else on the host."""
+        dev_labels = [_device(x) for x in labels]
+        dev_preds = [_device(x) for x in preds]
+        if all(x is not None for x in dev_labels + dev_preds):
+            key, fn = self._fold()
+            if key not in _JITTED_FOLDS:
+                _JITTED_FOLDS[key] = jax.jit(fn)
+            self._push(_JITTED_FOLDS[key](dev_labels, dev_preds))
+            return
+        for label, pred in zip(labels, preds, strict=False):
+            value, count = self._stats(numpy, self._config(), _host(label), _host(pred))
+            self._add(_item(value), _item(count))
+
+    def _fold(self) -> tuple[Any, Callable]:
+        klass, config, checked = type(self), self._config(), type(self)._checked
+
+        def stats(labels: list, preds: list) -> list:
+            labels, preds = checked(self, labels, preds)
+            return [klass._stats(jnp, config, label, pred)
+                    for label, pred in zip(labels, preds, strict=True)]
+        return (klass, config), stats
 
 
 def _zip_name_value(name: Any, value: Any) -> list[tuple[str, Any]]:
@@ -273,6 +400,19 @@ class CompositeEvalMetric(EvalMetric):
         for metric in self.metrics:
             metric.update(labels, preds)
 
+    def _fold(self) -> tuple[Any, Callable] | None:
+        folds = [metric._fold() for metric in self.metrics]
+        if any(fold is None for fold in folds):
+            return None
+
+        def stats(labels: list, preds: list) -> list:
+            return [fn(labels, preds) for _, fn in folds]  # type: ignore[misc]
+        return tuple(key for key, _ in folds), stats  # type: ignore[misc]
+
+    def _push(self, stats: Any) -> None:
+        for metric, item in zip(self.metrics, stats, strict=True):
+            metric._push(item)
+
     def reset(self) -> None:
         for metric in getattr(self, "metrics", []):
             metric.reset()
@@ -308,7 +448,7 @@ class CompositeEvalMetric(EvalMetric):
 
 @register
 @alias("acc")
-class Accuracy(EvalMetric):
+class Accuracy(_SumMetric):
     """Fraction of predictions equal to the label; predictions of another shape than
     the label are reduced by argmax along `axis` first."""
 
@@ -319,22 +459,23 @@ class Accuracy(EvalMetric):
                          label_names=label_names, has_global_stats=True)
         self.axis = axis
 
-    def update(self, labels: Any, preds: Any) -> None:
-        labels, preds = check_label_shapes(labels, preds, True)
-        for label, pred in zip(labels, preds, strict=False):
-            pred_label = _host(pred)
-            label = _host(label)
-            if pred_label.shape != label.shape:
-                pred_label = numpy.argmax(pred_label, axis=self.axis)
-            pred_label = pred_label.astype("int32").ravel()
-            label = label.astype("int32").ravel()
-            check_label_shapes(label, pred_label)
-            self._add(int((pred_label == label).sum()), len(pred_label))
+    def _config(self) -> tuple:
+        return (self.axis,)
+
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        (axis,) = config
+        if pred.shape != label.shape:
+            pred = xp.argmax(pred, axis=axis)
+        pred = pred.astype("int32").ravel()
+        label = label.astype("int32").ravel()
+        check_label_shapes(label, pred)
+        return (pred == label).sum(), pred.shape[0]
 
 
 @register
 @alias("top_k_accuracy", "top_k_acc")
-class TopKAccuracy(EvalMetric):
+class TopKAccuracy(_SumMetric):
     """Fraction of labels among the `top_k` highest-scored classes (top_k > 1)."""
 
     def __init__(self, top_k: int = 1, name: str = "top_k_accuracy",
@@ -348,29 +489,49 @@ class TopKAccuracy(EvalMetric):
                                   f"received top_k={top_k}")
         self.name += f"_{self.top_k}"
 
-    def update(self, labels: Any, preds: Any) -> None:
+    def _checked(self, labels: Any, preds: Any) -> tuple[list, list]:
         labels, preds = check_label_shapes(labels, preds, True)
-        for label, pred in zip(labels, preds, strict=False):
-            scores = _host(pred).astype("float32")
-            if scores.ndim > 2:
+        for pred in preds:
+            if len(pred.shape) > 2:
                 raise MXNetValueError(f"Predictions should be no more than 2 dims; "
-                                      f"received shape {scores.shape}")
-            pred_label = numpy.argpartition(scores, -self.top_k)
-            label = _host(label).astype("int32")
-            check_label_shapes(label, pred_label)
-            num_samples = pred_label.shape[0]
-            if pred_label.ndim == 1:
-                # MXNet counts a 1-D prediction in the local counter only.
-                self.sum_metric += int((pred_label.ravel() == label.ravel()).sum())
-            else:
-                num_classes = pred_label.shape[1]
-                for j in range(min(num_classes, self.top_k)):
-                    hits = pred_label[:, num_classes - 1 - j].ravel() == label.ravel()
-                    num_correct = int(hits.sum())
-                    self.sum_metric += num_correct
-                    self.global_sum_metric += num_correct
-            self.num_inst += num_samples
-            self.global_num_inst += num_samples
+                                      f"received shape {tuple(pred.shape)}")
+            if len(pred.shape) == 1 and isinstance(pred, jax.core.Tracer):
+                raise _HostOnly("top-k of a 1-D prediction")
+        return labels, preds
+
+    def update(self, labels: Any, preds: Any) -> None:
+        labels, preds = self._checked(labels, preds)
+        if all(len(pred.shape) == 2 for pred in preds):
+            self._update_stats(labels, preds)
+            return
+        for label, pred in zip(labels, preds, strict=False):
+            value, count = self._stats(numpy, self._config(), _host(label), _host(pred))
+            # MXNet counts the hits of a 1-D prediction in the local counter only.
+            self.sum_metric += int(value)
+            if len(pred.shape) == 2:
+                self.global_sum_metric += int(value)
+            self.num_inst += count
+            self.global_num_inst += count
+
+    def _config(self) -> tuple:
+        return (self.top_k,)
+
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        (top_k,) = config
+        scores = pred.astype("float32")
+        label = label.astype("int32")
+        check_label_shapes(label, scores)
+        if scores.ndim == 1:
+            # argpartition of a 1-D prediction: the ranks themselves face the labels.
+            ranks = numpy.argpartition(scores, -top_k)
+            return (ranks.ravel() == label.ravel()).sum(), scores.shape[0]
+        k = min(scores.shape[1], top_k)
+        if xp is numpy:
+            top = numpy.argpartition(scores, -top_k)[:, scores.shape[1] - k:]
+        else:
+            top = jax.lax.top_k(scores, k)[1]
+        return (top == label.reshape(-1, 1)).sum(), scores.shape[0]
 
 
 class _BinaryClassificationMetrics:
@@ -543,7 +704,7 @@ class MCC(_BinaryMetric):
 
 
 @register
-class Perplexity(EvalMetric):
+class Perplexity(_SumMetric):
     """exp of the mean negative log-probability of the labels.
 
     Args:
@@ -559,31 +720,37 @@ class Perplexity(EvalMetric):
         self.ignore_label = ignore_label
         self.axis = axis
 
-    def update(self, labels: Any, preds: Any) -> None:
+    def _checked(self, labels: Any, preds: Any) -> tuple[list, list]:
         if len(labels) != len(preds):
             raise MXNetValueError(f"Perplexity: {len(labels)} labels for {len(preds)} "
                                   "predictions")
-        loss = 0.0
-        num = 0
         for label, pred in zip(labels, preds, strict=False):
-            label = _host(label)
-            pred = _host(pred).astype(numpy.float32)
-            if label.size != pred.size / pred.shape[-1]:
-                raise MXNetValueError(f"shape mismatch: {label.shape} vs. {pred.shape}")
-            label = label.reshape((label.size,))
-            # MXNet's pick clips out-of-range indices (an ignore label of -1 reads
-            # class 0) before the ignored entries are masked to probability 1.
-            axis = self.axis % pred.ndim
-            index = numpy.clip(label.astype("int32"), 0, pred.shape[axis] - 1)
-            picked = numpy.take_along_axis(pred, numpy.expand_dims(index, axis), axis)
-            picked = numpy.squeeze(picked, axis)
-            if self.ignore_label is not None:
-                ignore = (label == self.ignore_label).astype(picked.dtype)
-                num -= float(ignore.sum())
-                picked = picked * (1 - ignore) + ignore
-            loss -= float(numpy.log(numpy.maximum(numpy.float32(1e-10), picked)).sum())
-            num += picked.size
-        self._add(loss, num)
+            size = int(numpy.prod(pred.shape))
+            if int(numpy.prod(label.shape)) != size / pred.shape[-1]:
+                raise MXNetValueError(f"shape mismatch: {tuple(label.shape)} vs. "
+                                      f"{tuple(pred.shape)}")
+        return list(labels), list(preds)
+
+    def _config(self) -> tuple:
+        return (self.ignore_label, self.axis)
+
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        ignore_label, axis = config
+        pred = pred.astype("float32")
+        label = label.reshape((label.size,))
+        # MXNet's pick clips out-of-range indices (an ignore label of -1 reads
+        # class 0) before the ignored entries are masked to probability 1.
+        axis = axis % pred.ndim
+        index = xp.clip(label.astype("int32"), 0, pred.shape[axis] - 1)
+        picked = xp.take_along_axis(pred, xp.expand_dims(index, axis), axis)
+        picked = xp.squeeze(picked, axis)
+        count = picked.size
+        if ignore_label is not None:
+            ignore = (label == ignore_label).astype(picked.dtype)
+            count = count - ignore.sum()
+            picked = picked * (1 - ignore) + ignore
+        return -xp.log(xp.maximum(numpy.float32(1e-10), picked)).sum(), count
 
     def get(self) -> tuple[str, float]:
         if self.num_inst == 0:
@@ -600,9 +767,8 @@ class Perplexity(EvalMetric):
 # regression
 
 
-def _as_columns(label: Any, pred: Any) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Host arrays with 1-D inputs made (N, 1), as MXNet's regression metrics do."""
-    label, pred = _host(label), _host(pred)
+def _as_columns(label: Any, pred: Any) -> tuple[Any, Any]:
+    """1-D inputs made (N, 1), as MXNet's regression metrics do."""
     if label.ndim == 1:
         label = label.reshape(label.shape[0], 1)
     if pred.ndim == 1:
@@ -610,55 +776,58 @@ def _as_columns(label: Any, pred: Any) -> tuple[numpy.ndarray, numpy.ndarray]:
     return label, pred
 
 
+class _Regression(_SumMetric):
+    """One value per (label, pred) pair, averaged over pairs."""
+
+    def __init__(self, name: str, output_names: list[str] | None,
+                 label_names: list[str] | None) -> None:
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
+
+
 @register
-class MAE(EvalMetric):
+class MAE(_Regression):
     """Mean absolute error, averaged per batch."""
 
     def __init__(self, name: str = "mae", output_names: list[str] | None = None,
                  label_names: list[str] | None = None) -> None:
-        super().__init__(name, output_names=output_names, label_names=label_names,
-                         has_global_stats=True)
+        super().__init__(name, output_names, label_names)
 
-    def update(self, labels: Any, preds: Any) -> None:
-        labels, preds = check_label_shapes(labels, preds, True)
-        for label, pred in zip(labels, preds, strict=False):
-            label, pred = _as_columns(label, pred)
-            self._add(float(numpy.abs(label - pred).mean()), 1)
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        label, pred = _as_columns(label, pred)
+        return xp.abs(label - pred).mean(), 1
 
 
 @register
-class MSE(EvalMetric):
+class MSE(_Regression):
     """Mean squared error, averaged per batch."""
 
     def __init__(self, name: str = "mse", output_names: list[str] | None = None,
                  label_names: list[str] | None = None) -> None:
-        super().__init__(name, output_names=output_names, label_names=label_names,
-                         has_global_stats=True)
+        super().__init__(name, output_names, label_names)
 
-    def update(self, labels: Any, preds: Any) -> None:
-        labels, preds = check_label_shapes(labels, preds, True)
-        for label, pred in zip(labels, preds, strict=False):
-            label, pred = _as_columns(label, pred)
-            self._add(float(((label - pred) ** 2.0).mean()), 1)
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        label, pred = _as_columns(label, pred)
+        return ((label - pred) ** 2.0).mean(), 1
 
 
 @register
-class RMSE(EvalMetric):
+class RMSE(_Regression):
     """Root mean squared error per batch, averaged over batches."""
 
     def __init__(self, name: str = "rmse", output_names: list[str] | None = None,
                  label_names: list[str] | None = None) -> None:
-        super().__init__(name, output_names=output_names, label_names=label_names,
-                         has_global_stats=True)
+        super().__init__(name, output_names, label_names)
 
-    def update(self, labels: Any, preds: Any) -> None:
-        labels, preds = check_label_shapes(labels, preds, True)
-        for label, pred in zip(labels, preds, strict=False):
-            label, pred = _as_columns(label, pred)
-            self._add(float(numpy.sqrt(((label - pred) ** 2.0).mean())), 1)
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        label, pred = _as_columns(label, pred)
+        return xp.sqrt(((label - pred) ** 2.0).mean()), 1
 
 
-class _LabelLogLoss(EvalMetric):
+class _LabelLogLoss(_SumMetric):
     """-log(p[label] + eps) summed over samples; CrossEntropy and NLL share it."""
 
     def __init__(self, eps: float, name: str, output_names: list[str] | None,
@@ -667,17 +836,23 @@ class _LabelLogLoss(EvalMetric):
                          label_names=label_names, has_global_stats=True)
         self.eps = eps
 
-    def update(self, labels: Any, preds: Any) -> None:
+    def _checked(self, labels: Any, preds: Any) -> tuple[list, list]:
         labels, preds = check_label_shapes(labels, preds, True)
         for label, pred in zip(labels, preds, strict=False):
-            label = _host(label).ravel()
-            pred = _host(pred)
-            num_examples = pred.shape[0]
-            if label.shape[0] != num_examples:
-                raise MXNetValueError(f"{type(self).__name__}: {label.shape[0]} labels for "
-                                      f"{num_examples} predictions")
-            prob = pred[numpy.arange(num_examples, dtype=numpy.int64), numpy.int64(label)]
-            self._add(float((-numpy.log(prob + self.eps)).sum()), num_examples)
+            if int(numpy.prod(label.shape)) != pred.shape[0]:
+                raise MXNetValueError(f"{type(self).__name__}: {int(numpy.prod(label.shape))} "
+                                      f"labels for {pred.shape[0]} predictions")
+        return labels, preds
+
+    def _config(self) -> tuple:
+        return (self.eps,)
+
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        (eps,) = config
+        num_examples = pred.shape[0]
+        prob = pred[xp.arange(num_examples), label.ravel().astype("int32")]
+        return (-xp.log(prob + eps)).sum(), num_examples
 
 
 @register
@@ -836,7 +1011,7 @@ class PCC(EvalMetric):
 
 
 @register
-class Loss(EvalMetric):
+class Loss(_SumMetric):
     """Mean of the output values themselves (for loss outputs); labels are ignored."""
 
     def __init__(self, name: str = "loss", output_names: list[str] | None = None,
@@ -844,12 +1019,15 @@ class Loss(EvalMetric):
         super().__init__(name, output_names=output_names, label_names=label_names,
                          has_global_stats=True)
 
-    def update(self, _: Any, preds: Any) -> None:
+    def _checked(self, _: Any, preds: Any) -> tuple[list, list]:
         if _is_single_array(preds):
             preds = [preds]
-        for pred in preds:
-            values = _host(pred)
-            self._add(float(values.astype(numpy.float32).sum()), values.size)
+        # Labels are ignored: each prediction stands in for its own.
+        return list(preds), list(preds)
+
+    @staticmethod
+    def _stats(xp: Any, config: tuple, label: Any, pred: Any) -> tuple[Any, Any]:
+        return pred.astype("float32").sum(), pred.size
 
 
 @register

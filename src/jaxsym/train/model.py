@@ -51,6 +51,31 @@ def load_checkpoint(prefix: str, epoch: int) -> tuple[Any, dict[str, NDArray],
             {k: array(v, dtype=v.dtype) for k, v in aux_params.items()})
 
 
+def split_params(saved: Any, fname: str, strict: bool = False
+                 ) -> tuple[dict[str, NDArray], dict[str, NDArray]]:
+    """(arg_params, aux_params) from a loaded `arg:`/`aux:` dict; with `strict`, any other
+    key raises (BaseModule.load_params), else it is skipped (model.load_params)."""
+    arg_params: dict[str, NDArray] = {}
+    aux_params: dict[str, NDArray] = {}
+    for key, value in (saved or {}).items():
+        kind, _, name = key.partition(":")
+        if kind == "arg":
+            arg_params[name] = value
+        elif kind == "aux":
+            aux_params[name] = value
+        elif strict:
+            raise MXNetValueError(f"Invalid param file {fname}: key {key!r} does not start "
+                                  "with arg: or aux:")
+    return arg_params, aux_params
+
+
+def load_params(prefix: str, epoch: int) -> tuple[dict[str, NDArray], dict[str, NDArray]]:
+    """(arg_params, aux_params) from `prefix-%04d.params`."""
+    from ..ndarray import load
+    fname = f"{prefix}-{epoch:04d}.params"
+    return split_params(load(fname), fname)
+
+
 def _callbacks(callbacks: Any, *args: Any) -> None:
     if callbacks is None:
         return
@@ -311,6 +336,8 @@ class FeedForward:
         trainer = FusedTrainer(ex, param_names, optimizer)
         data_names = [d[0] for d in train_data.provide_data]
         label_names = [d[0] for d in train_data.provide_label]
+        # The metric's batch statistics are computed inside the training step.
+        fold, label_positions = eval_metric._fold(), trainer.positions(label_names)
         train_data.reset()
         for epoch in range(self.begin_epoch, self.num_epoch or 0):
             tic = time.time()
@@ -321,8 +348,13 @@ class FeedForward:
                 for data_batch in train_data:
                     _load(ex, data_names + label_names,
                           list(data_batch.data) + list(data_batch.label or []))
-                    trainer.fused_step()
-                    eval_metric.update(data_batch.label, ex.outputs)
+                    labels = data_batch.label or []
+                    _, stats = trainer.fused_step(
+                        fold if len(labels) == len(label_names) else None, label_positions)
+                    if stats is None:
+                        eval_metric.update(data_batch.label, ex.outputs)
+                    else:
+                        eval_metric._push(stats)
                     nbatch += 1
                     _callbacks(batch_end_callback, BatchEndParam(
                         epoch=epoch, nbatch=nbatch, eval_metric=eval_metric, locals=locals()))

@@ -1,10 +1,13 @@
 """The jitted training step shared by Module and FeedForward.
 
-One compiled function does forward, backward, the optimizer update and the new aux
-states: `(params, states, other_args, aux, lrs, wds, ts, key) -> (params, states, aux,
-outputs)`, with params, optimizer states and aux donated. Learning rates, weight decays
+One compiled function does forward, backward, the optimizer update, the new aux states
+and, when the caller passes a metric's `_fold`, the metric's batch statistics:
+`(params, states, other_args, aux, lrs, wds, ts, key) -> (params, states, aux, outputs,
+stats)`, with params, optimizer states and aux donated. Learning rates, weight decays
 and update counts are traced arguments, so schedules never recompile. Parameters stay
 in the executor's NDArray handles, which are rebound to the new arrays each step.
+Trainers of executors that share those handles (BucketingModule's buckets, a Module's
+reshapes) also share one store of optimizer states, keyed by the optimizer's index.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import jax.numpy as jnp
 from .. import _rng
 from ..base import MXNetError
 from ..executor.executor import Executor
+from ..executor.lower import training_compiler_options
 
 
 class FusedTrainer:
@@ -29,14 +33,17 @@ class FusedTrainer:
             position in this list, fixed parameters included, as in MXNet's Module).
         optimizer: a jaxsym Optimizer (functional `init_state`/`step`/`step_inputs`).
         fixed: parameters that are not updated (grad_req 'null').
+        shared: a trainer whose optimizer states this one reads and updates too.
     """
 
     def __init__(self, executor: Executor, param_names: Sequence[str], optimizer: Any,
-                 fixed: set[str] | frozenset[str] = frozenset()) -> None:
+                 fixed: set[str] | frozenset[str] = frozenset(),
+                 shared: FusedTrainer | None = None) -> None:
         self.executor = executor
         self.optimizer = optimizer
         arg_names = executor._program.lowered.arg_names
         position = {n: i for i, n in enumerate(arg_names)}
+        self._position = position
         self.param_names = list(param_names)
         self.updated = [(index, position[name]) for index, name in enumerate(param_names)
                         if name not in fixed]
@@ -52,10 +59,26 @@ class FusedTrainer:
             handle._data = jax.device_put(jnp.array(handle._data, copy=True), self.device)
         for handle in executor.aux_arrays:
             handle._data = jax.device_put(jnp.array(handle._data, copy=True), self.device)
-        self.states = jax.device_put(
-            [optimizer.init_state(executor.arg_arrays[pos]._data) for _, pos in self.updated],
-            self.device)
+        self._store: dict[int, Any] = shared._store if shared is not None else {}
+        for index, pos in self.updated:
+            if index not in self._store:
+                self._store[index] = jax.device_put(
+                    optimizer.init_state(executor.arg_arrays[pos]._data), self.device)
         self._cache: dict[tuple, Any] = {}
+
+    @property
+    def states(self) -> list[Any]:
+        """Optimizer states of the updated parameters, in `indices` order."""
+        return [self._store[index] for index in self.indices]
+
+    @states.setter
+    def states(self, values: Sequence[Any]) -> None:
+        for index, value in zip(self.indices, values, strict=True):
+            self._store[index] = value
+
+    def positions(self, names: Sequence[str]) -> tuple[int, ...]:
+        """Argument positions of `names` (e.g. the labels a folded metric reads)."""
+        return tuple(self._position[n] for n in names)
 
     # -- compiled functions --------------------------------------------------------------
     def _optimizer_update(self, params, grads, states, lrs, wds, ts):
@@ -66,11 +89,23 @@ class FusedTrainer:
             new_states.append(ns)
         return new_params, new_states
 
-    def _fused(self):
-        key = ("fused", self.optimizer.static_config())
+    def _fused(self, fold: tuple[Any, Any] | None = None,
+               label_positions: tuple[int, ...] = ()):
+        key = ("fused", self.optimizer.static_config(),
+               None if fold is None else (fold[0], label_positions))
         if key not in self._cache:
             lowered = self.executor._program.lowered
             positions = self.arg_positions
+
+            def metric_stats(args, outs):
+                if fold is None:
+                    return None
+                try:
+                    return fold[1]([args[pos] for pos in label_positions], list(outs))
+                except Exception:  # noqa: BLE001
+                    # The metric's own update reports (or handles on the host) what it
+                    # cannot trace: the step then returns no statistics.
+                    return None
 
             def step(params, states, args, aux, lrs, wds, ts, rng):
                 def forward(p):
@@ -82,8 +117,10 @@ class FusedTrainer:
                 (grads,) = pullback([jnp.ones_like(o) for o in outs])
                 new_params, new_states = self._optimizer_update(params, grads, states,
                                                                 lrs, wds, ts)
-                return new_params, new_states, new_aux, outs
-            self._cache[key] = jax.jit(step, donate_argnums=(0, 1, 3))
+                return new_params, new_states, new_aux, outs, metric_stats(args, outs)
+            self._cache[key] = jax.jit(
+                step, donate_argnums=(0, 1, 3),
+                compiler_options=training_compiler_options(lowered, self.device))
         return self._cache[key]
 
     def _update_only(self):
@@ -109,8 +146,14 @@ class FusedTrainer:
                    for x in leaves])
 
     # -- running ---------------------------------------------------------------------------
-    def fused_step(self) -> list[jax.Array]:
-        """Forward + backward + update on the executor's current inputs; returns outputs."""
+    def fused_step(self, fold: tuple[Any, Any] | None = None,
+                   label_positions: tuple[int, ...] = ()) -> tuple[list[jax.Array], Any]:
+        """Forward + backward + update on the executor's current inputs.
+
+        Returns the outputs and the statistics of `fold` (a metric's `_fold()`) over the
+        labels at `label_positions` and the outputs, or None (no fold, or the metric
+        needs its host path).
+        """
         ex = self.executor
         if not all(ex._program.lowered.loss_heads):
             raise MXNetError(
@@ -126,7 +169,7 @@ class FusedTrainer:
         args = self._committed(args)
         params = self._committed(params)
         rng = _rng.next_key() if ex._program.lowered.needs_key else None
-        new_params, self.states, new_aux, outs = self._fused()(
+        new_params, self.states, new_aux, outs, stats = self._fused(fold, label_positions)(
             params, self._committed(self.states), args,
             self._committed([a._data for a in ex.aux_arrays]), lrs, wds, ts, rng)
         for pos, value in zip(self.arg_positions, new_params):
@@ -134,7 +177,7 @@ class FusedTrainer:
         for handle, value in zip(ex.aux_arrays, new_aux):
             handle._data = value
         ex._set_outputs(outs)
-        return outs
+        return outs, stats
 
     def apply_gradients(self) -> None:
         """Update from the gradients the executor's backward left in its grad arrays."""

@@ -21,7 +21,7 @@ from ...ndarray.ndarray import NDArray, array
 from .. import metric as metric_mod
 from .. import optimizer as opt
 from ..initializer import InitDesc, Uniform
-from ..model import BatchEndParam, load_checkpoint
+from ..model import BatchEndParam, load_checkpoint, split_params
 from ..step import FusedTrainer
 
 
@@ -53,12 +53,56 @@ class BaseModule:
         self.params_initialized = False
         self.optimizer_initialized = False
         self._symbol: Any = None
+        # (metric, its `_fold()`) while `fit` runs: `update` computes the metric's batch
+        # statistics inside the training step and `update_metric` only files them.
+        self._fold: tuple[Any, Any] | None = None
 
     @property
     def symbol(self) -> Any:
         return self._symbol
 
+    # -- parameters ------------------------------------------------------------------------
+    def init_params(self, initializer: Any = Uniform(0.01), arg_params: Any = None,
+                    aux_params: Any = None, allow_missing: bool = False,
+                    force_init: bool = False, allow_extra: bool = False) -> None:
+        raise NotImplementedError
+
+    def _copy_params(self, arg_params: Any, aux_params: Any, allow_extra: bool) -> None:
+        """Copy the given values over the bound parameters (missing ones are kept)."""
+        raise NotImplementedError
+
+    def set_params(self, arg_params: Any, aux_params: Any, allow_missing: bool = False,
+                   force_init: bool = True, allow_extra: bool = False) -> None:
+        """Assign parameter and aux values; with allow_missing, absent ones keep theirs."""
+        if not allow_missing:
+            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
+                             allow_missing=allow_missing, force_init=force_init,
+                             allow_extra=allow_extra)
+            return
+        if self.params_initialized and not force_init:
+            warnings.warn("Parameters already initialized and force_init=False. "
+                          "set_params call ignored.", stacklevel=2)
+            return
+        self._copy_params(arg_params, aux_params, allow_extra)
+        self.params_initialized = True
+
+    def save_params(self, fname: str) -> None:
+        """`get_params()` as MXNet's .params file (`arg:`/`aux:` keys)."""
+        from ...ndarray import save
+        arg_params, aux_params = self.get_params()
+        data = {f"arg:{k}": v for k, v in arg_params.items()}
+        data.update({f"aux:{k}": v for k, v in aux_params.items()})
+        save(fname, data)
+
+    def load_params(self, fname: str) -> None:
+        """`set_params` from a file written by `save_params`."""
+        from ...ndarray import load
+        self.set_params(*split_params(load(fname), fname, strict=True))
+
     # -- loops ------------------------------------------------------------------------------
+    def prepare(self, data_batch: Any, sparse_row_id_fn: Any = None) -> None:
+        """Get ready for `data_batch` (BucketingModule binds its bucket)."""
+
     def forward_backward(self, data_batch: DataBatch) -> None:
         self.forward(data_batch, is_train=True)
         self.backward()
@@ -78,6 +122,7 @@ class BaseModule:
         for nbatch, eval_batch in enumerate(eval_data):
             if num_batch is not None and nbatch == num_batch:
                 break
+            self.prepare(eval_batch, sparse_row_id_fn=sparse_row_id_fn)
             self.forward(eval_batch, is_train=False)
             self.update_metric(eval_metric, eval_batch.label)
             for callback in _as_list(batch_end_callback):
@@ -96,6 +141,7 @@ class BaseModule:
         for nbatch, eval_batch in enumerate(eval_data):
             if num_batch is not None and nbatch == num_batch:
                 break
+            self.prepare(eval_batch, sparse_row_id_fn=sparse_row_id_fn)
             self.forward(eval_batch, is_train=False)
             pad = eval_batch.pad or 0
             outputs = [out[0:out.shape[0] - pad].copy() for out in self.get_outputs()]
@@ -158,6 +204,21 @@ class BaseModule:
             from ..callback import TqdmProgress
             bar = TqdmProgress()
             batch_end_callback = _as_list(batch_end_callback) + [bar]
+        self._fold = (eval_metric, eval_metric._fold())
+        try:
+            self._fit_epochs(train_data, eval_data, eval_metric, epoch_end_callback,
+                             batch_end_callback, eval_end_callback, eval_batch_end_callback,
+                             begin_epoch, num_epoch, validation_metric, monitor,
+                             sparse_row_id_fn)
+        finally:
+            self._fold = None
+        if bar is not None:
+            bar.close()
+
+    def _fit_epochs(self, train_data: DataIter, eval_data: DataIter | None, eval_metric: Any,
+                    epoch_end_callback: Any, batch_end_callback: Any, eval_end_callback: Any,
+                    eval_batch_end_callback: Any, begin_epoch: int, num_epoch: int,
+                    validation_metric: Any, monitor: Any, sparse_row_id_fn: Any) -> None:
         for epoch in range(begin_epoch, num_epoch):
             tic = time.time()
             eval_metric.reset()
@@ -176,6 +237,7 @@ class BaseModule:
                     monitor.toc_print()
                 try:
                     next_data_batch = next(data_iter)
+                    self.prepare(next_data_batch, sparse_row_id_fn=sparse_row_id_fn)
                 except StopIteration:
                     end_of_batch = True
                 if end_of_batch:
@@ -197,8 +259,6 @@ class BaseModule:
                 for name, val in res:
                     self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, val)
             train_data.reset()
-        if bar is not None:
-            bar.close()
 
 
 class Module(BaseModule):
@@ -232,6 +292,8 @@ class Module(BaseModule):
         self._trainer: FusedTrainer | None = None
         self._optimizer: Any = None
         self._pending: dict[str, Any] = {}
+        self._batch_label: Any = None
+        self._folded: tuple | None = None  # (metric, labels, statistics) of the last step
         self._data_shapes: list[DataDesc] = []
         self._label_shapes: list[DataDesc] = []
         self._preload_opt_states: str | None = None
@@ -256,27 +318,6 @@ class Module(BaseModule):
         logging.info('Saved checkpoint to "%s-%04d.params"', prefix, epoch)
         if save_optimizer_states:
             self.save_optimizer_states(f"{prefix}-{epoch:04d}.states")
-
-    def save_params(self, fname: str) -> None:
-        from ...ndarray import save
-        arg_params, aux_params = self.get_params()
-        data = {f"arg:{k}": v for k, v in arg_params.items()}
-        data.update({f"aux:{k}": v for k, v in aux_params.items()})
-        save(fname, data)
-
-    def load_params(self, fname: str) -> None:
-        from ...ndarray import load
-        arg_params, aux_params = {}, {}
-        for key, value in load(fname).items():  # type: ignore[union-attr]
-            kind, _, name = key.partition(":")
-            if kind == "arg":
-                arg_params[name] = value
-            elif kind == "aux":
-                aux_params[name] = value
-            else:
-                raise MXNetValueError(f"Invalid param file {fname}: key {key!r} does not "
-                                      "start with arg: or aux:")
-        self.set_params(arg_params, aux_params)
 
     def save_optimizer_states(self, fname: str) -> None:
         """Optimizer states in MXNet's .params container (no pickle): `<index>:<leaf>`."""
@@ -363,23 +404,41 @@ class Module(BaseModule):
             else:
                 reqs[name] = "null"
         ctx = self._context[0]
-        if shared_module is not None and shared_module._exec is not None:
-            self._exec = shared_module._exec.reshape(partial_shaping=True,
-                                                     allow_up_sizing=True, **shapes)
-        else:
-            self._exec = self._symbol.simple_bind(ctx, grad_req=reqs, type_dict=types,
-                                                  **shapes)
+        self._exec = self._symbol.simple_bind(ctx, grad_req=reqs, type_dict=types, **shapes)
         self.binded = True
         self.for_training = for_training
         self.inputs_need_grad = inputs_need_grad
         self._trainer = None
         self.optimizer_initialized = False
-        if old_params is not None:
+        if shared_module is not None:
+            self._share_params(shared_module, reqs)
+        elif old_params is not None:
             self.set_params(*old_params)
         elif self.params_initialized and hasattr(self, "_arg_params"):
             # Module.load: parameters arrived before bind.
             self.params_initialized = False
             self.init_params(arg_params=self._arg_params, aux_params=self._aux_params)
+
+    def _share_params(self, shared_module: Module, reqs: dict[str, str]) -> None:
+        """Bind to the very parameter and aux handles of `shared_module` (another bucket),
+        so an update through either module is seen by both, as MXNet's shared memory."""
+        if not (shared_module.binded and shared_module.params_initialized):
+            raise MXNetError("bind: the shared module must be bound and initialized")
+        ex, other = self._exec, shared_module._exec
+
+        def pick(own: dict, theirs: dict, names: Sequence[str]) -> dict:
+            out = dict(own)
+            for name in names:
+                if name in theirs and theirs[name].shape == own[name].shape:
+                    out[name] = theirs[name]
+            return out
+        args = pick(ex.arg_dict, other.arg_dict, self._param_names)  # type: ignore[union-attr]
+        aux = pick(ex.aux_dict, other.aux_dict, self._aux_names)  # type: ignore[union-attr]
+        self._exec = self._symbol.bind(ex._ctx, args, args_grad=ex.grad_dict,  # type: ignore[union-attr]
+                                       grad_req=reqs, aux_states=aux, shared_exec=other)
+        self.params_initialized = True
+        if shared_module.optimizer_initialized:
+            self.borrow_optimizer(shared_module)
 
     def init_params(self, initializer: Any = Uniform(0.01), arg_params: Any = None,
                     aux_params: Any = None, allow_missing: bool = False,
@@ -415,18 +474,9 @@ class Module(BaseModule):
         # allow_extra only reaches a copy of the module's own parameters.
         self.params_initialized = True
 
-    def set_params(self, arg_params: Any, aux_params: Any, allow_missing: bool = False,
-                   force_init: bool = True, allow_extra: bool = False) -> None:
-        if not allow_missing:
-            self.init_params(initializer=None, arg_params=arg_params, aux_params=aux_params,
-                             allow_missing=allow_missing, force_init=force_init,
-                             allow_extra=allow_extra)
-            return
-        if self.params_initialized and not force_init:
-            return
+    def _copy_params(self, arg_params: Any, aux_params: Any, allow_extra: bool) -> None:
         self._exec.copy_params_from(arg_params, aux_params,  # type: ignore[union-attr]
                                     allow_extra_params=allow_extra)
-        self.params_initialized = True
 
     def get_params(self) -> tuple[dict[str, NDArray], dict[str, NDArray]]:
         """Snapshots (real copies) of the parameters and aux states."""
@@ -480,12 +530,14 @@ class Module(BaseModule):
             raise MXNetError("borrow_optimizer: the shared module has no optimizer")
         self._optimizer = shared_module._optimizer
         self._trainer = FusedTrainer(self._exec, self._param_names, self._optimizer,  # type: ignore[arg-type]
-                                     fixed=set(self._fixed_param_names))
-        self._trainer.states = shared_module._trainer.states  # type: ignore[union-attr]
+                                     fixed=set(self._fixed_param_names),
+                                     shared=shared_module._trainer)
         self.optimizer_initialized = True
 
     # -- computation ------------------------------------------------------------------------------
     def _load_batch(self, data_batch: DataBatch) -> None:
+        self._batch_label = data_batch.label
+        self._folded = None
         names = self._data_names + (self._label_names if data_batch.label else [])
         values = list(data_batch.data) + list(data_batch.label or [])
         if not self._exec.load_inputs(names, values):  # type: ignore[union-attr]
@@ -507,10 +559,9 @@ class Module(BaseModule):
         self._label_shapes = [DataDesc(d.name, shapes.get(d.name, d.shape), d.dtype, d.layout)
                               for d in self._label_shapes]
         if self._trainer is not None:
-            states = self._trainer.states
             self._trainer = FusedTrainer(self._exec, self._param_names, self._optimizer,
-                                         fixed=set(self._fixed_param_names))
-            self._trainer.states = states
+                                         fixed=set(self._fixed_param_names),
+                                         shared=self._trainer)
 
     def forward(self, data_batch: DataBatch, is_train: bool | None = None) -> None:
         if not (self.binded and self.params_initialized):
@@ -538,7 +589,15 @@ class Module(BaseModule):
         if not self.optimizer_initialized:
             raise MXNetError("update: call init_optimizer first")
         if self._pending.get("forward") and self._pending.get("backward"):
-            self._trainer.fused_step()  # type: ignore[union-attr]
+            trainer = self._trainer
+            labels = self._batch_label or []
+            fold = None
+            if self._fold is not None and len(labels) == len(self._label_names) > 0:
+                fold = self._fold[1]
+            _, stats = trainer.fused_step(  # type: ignore[union-attr]
+                fold, trainer.positions(self._label_names))  # type: ignore[union-attr]
+            if stats is not None:
+                self._folded = (self._fold[0], self._batch_label, stats)  # type: ignore[index]
         elif self._pending.get("backward_done"):
             self._trainer.apply_gradients()  # type: ignore[union-attr]
         else:
@@ -571,13 +630,14 @@ class Module(BaseModule):
         return [self._exec.grad_dict[n] for n in self._data_names]  # type: ignore[union-attr]
 
     def update_metric(self, eval_metric: Any, labels: Any, pre_sliced: bool = False) -> None:
+        folded, self._folded = self._folded, None
+        if folded is not None and folded[0] is eval_metric and folded[1] is labels:
+            eval_metric._push(folded[2])  # computed by the training step itself
+            return
         eval_metric.update(labels, self.get_outputs())
 
     def install_monitor(self, mon: Any) -> None:
         mon.install(self._exec)
-
-    def prepare(self, data_batch: Any, sparse_row_id_fn: Any = None) -> None:
-        """Nothing to prefetch: parameters live on one device."""
 
     def reshape(self, data_shapes: Any, label_shapes: Any = None) -> None:
         self._data_shapes = _descs(data_shapes)
