@@ -119,12 +119,14 @@ def jaxsym_runners(files: Path) -> dict[str, Callable[[], object]]:
     tiny = (a + b).simple_bind(mx.cpu(), a=(2, 3), b=(2, 3), grad_req="null")
     tiny.arg_dict["a"][:] = np.arange(6, dtype=np.float32).reshape(2, 3)
     runners = {"tiny": lambda: (tiny.forward(is_train=False), tiny.outputs[0].asnumpy())}
+    runners["tiny_copy"] = runners["tiny"]
     for batch in (1, 16):
         params, data = load_files(files, batch)
         ex = bind_resnet(mx, resnet, params, data.shape)
         ex.arg_dict["data"][:] = data
         runners[f"resnet{batch}"] = (lambda ex=ex: (ex.forward(is_train=False),
                                                     ex.outputs[0].asnumpy()))
+        runners[f"resnet{batch}_opt"] = runners[f"resnet{batch}"]
     return runners
 
 
@@ -137,13 +139,26 @@ def hand_runners(files: Path) -> dict[str, Callable[[], object]]:
     add = jax.jit(jnp.add)
     a = jnp.arange(6, dtype=jnp.float32).reshape(2, 3)
     b = jnp.zeros((2, 3), jnp.float32)
-    runners: dict[str, Callable[[], object]] = {"tiny": lambda: np.asarray(add(a, b))}
+    # np.asarray returns a read-only view of the jax buffer; MXNet's asnumpy promises a
+    # fresh writable array, which costs a copy: the tiny_copy row pays it here too.
+    runners: dict[str, Callable[[], object]] = {"tiny": lambda: np.asarray(add(a, b)),
+                                                "tiny_copy": lambda: np.array(add(a, b))}
     forward = jax.jit(lambda q, x: hand_resnet.forward(q, x, UNITS))
+    # The same function compiled with the XLA options jaxsym picks for inference of a
+    # convolutional graph (executor.lower.compiler_options), to separate what the options
+    # buy from what the lowering costs.
+    import jaxsym as mx
+    from jaxsym.executor.lower import Lowered, compiler_options
+    from jaxsym.models import resnet
+    options = compiler_options(Lowered(resnet.get_symbol(1000, 18, sym=mx.sym)._outputs), False)
+    forward_opt = jax.jit(lambda q, x: hand_resnet.forward(q, x, UNITS),
+                          compiler_options=options)
     for batch in (1, 16):
         params, data = load_files(files, batch)
         q = hand_resnet.prepare(params, UNITS)
         x = jnp.asarray(data)
         runners[f"resnet{batch}"] = lambda q=q, x=x: np.asarray(forward(q, x))
+        runners[f"resnet{batch}_opt"] = lambda q=q, x=x: np.asarray(forward_opt(q, x))
     return runners
 
 
@@ -188,12 +203,20 @@ def run_cold(kind: str, files: Path, cache: str | None, mxnet_python: str | None
 
 # -- the run --------------------------------------------------------------------------------
 ROWS = {  # key: (label, unit scale, unit, calls per round)
-    "tiny": ("tiny `a+b` forward + asnumpy", 1e6, "us", 300),
+    "tiny": ("tiny `a+b` forward + asnumpy (hand: np.asarray, a read-only view)", 1e6,
+             "us", 300),
+    "tiny_copy": ("tiny `a+b`, hand returning a writable copy (np.array) as asnumpy does",
+                  1e6, "us", 300),
     "resnet1": ("ResNet-18 inference, batch 1", 1e3, "ms", 5),
     "resnet16": ("ResNet-18 inference, batch 16", 1e3, "ms", 2),
+    "resnet1_opt": ("ResNet-18 batch 1, hand with jaxsym's XLA options", 1e3, "ms", 5),
+    "resnet16_opt": ("ResNet-18 batch 16, hand with jaxsym's XLA options", 1e3, "ms", 2),
     "cold": ("cold start: simple_bind to first output (b1)", 1.0, "s", 1),
     "cold_cache": ("cold start, JAX persistent cache warm", 1.0, "s", 1),
 }
+
+
+WARM_ROWS = ("tiny", "tiny_copy", "resnet1", "resnet16", "resnet1_opt", "resnet16_opt")
 
 
 def agreement(files: Path, runners: dict, mx_worker: MXNetWorker | None) -> str:
@@ -252,16 +275,18 @@ def main() -> None:
         def measure(impl: str, row: str, n: int) -> float:
             if impl == "mxnet":
                 assert worker is not None
-                return float(np.median(worker.call(op="time", what=row, n=n)["times"]))
+                what = {"tiny_copy": "tiny", "resnet1_opt": "resnet1",
+                        "resnet16_opt": "resnet16"}.get(row, row)
+                return float(np.median(worker.call(op="time", what=what, n=n)["times"]))
             return float(np.median(timed(runners[impl][row], n)))
 
         samples: dict[str, dict[str, list[float]]] = {r: {i: [] for i in impls} for r in ROWS}
-        for row in ("tiny", "resnet1", "resnet16"):  # warm-up: compile, caches, allocators
+        for row in WARM_ROWS:  # warm-up: compile, caches, allocators
             for impl in impls:
                 measure(impl, row, 2)
         for rnd in range(args.rounds):
             order = impls[rnd % len(impls):] + impls[:rnd % len(impls)]
-            for row in ("tiny", "resnet1", "resnet16"):
+            for row in WARM_ROWS:
                 for impl in order:
                     samples[row][impl].append(measure(impl, row, ROWS[row][3]))
             print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)

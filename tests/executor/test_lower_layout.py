@@ -134,3 +134,23 @@ def test_graph_without_convolution_is_one_jitted_call():
     lowered = lower.Lowered((a + b)._outputs)
     assert not lowered.has_preparation
     assert isinstance(lower.inference_forward(lowered), type(jax.jit(lambda x: x)))
+
+
+def test_compiler_options_keep_training_convolutions_off_ynnpack_on_cpu():
+    data = mx.sym.Variable("data")
+    conv = mx.sym.Convolution(data, kernel=(3, 3), num_filter=4, name="c")
+    dense = mx.sym.FullyConnected(data, num_hidden=4, name="f")
+    conv_lowered, dense_lowered = lower.Lowered(conv._outputs), lower.Lowered(dense._outputs)
+    cpu = jax.devices("cpu")[0]
+    train = lower.compiler_options(conv_lowered, True, cpu)
+    infer = lower.compiler_options(conv_lowered, False, cpu)
+    ynn = "xla_cpu_experimental_ynn_fusion_type"
+    assert "CONVOLUTION" not in train[ynn] and "REDUCE" in train[ynn]
+    assert "INDIVIDUAL_CONVOLUTION" in infer[ynn]
+    assert lower.compiler_options(dense_lowered, True, cpu) == {}
+    assert lower.compiler_options(dense_lowered, False, cpu) == {}
+    # XLA accepts them: a training step of the convolution compiles and runs.
+    ex = conv.simple_bind(mx.cpu(), data=(2, 3, 6, 6))
+    ex.forward(is_train=True)
+    ex.backward(mx.nd.ones((2, 4, 4, 4)))
+    assert ex.grad_dict["c_weight"].shape == (4, 3, 3, 3)

@@ -33,7 +33,7 @@ from ..graph.node import Entry, topological_order
 from ..ndarray.ndarray import NDArray, same_device
 from ..ops import registry
 from . import infer
-from .lower import Lowered, inference_forward, outputs_forward, training_compiler_options
+from .lower import Lowered, compiler_options, inference_forward, outputs_forward
 
 Shape = tuple[int, ...]
 _GRAD_REQS = ("write", "add", "null")
@@ -81,7 +81,7 @@ class _Program:
 
     @property
     def _train_options(self) -> dict[str, Any]:
-        return training_compiler_options(self.lowered)
+        return compiler_options(self.lowered, True)
 
     def _vjp(self, diff: tuple[int, ...]):
         """Training forward over the `diff` arguments: (outputs, new aux, pullback)."""

@@ -366,9 +366,10 @@ class _PreparedForward:
         # Positions of the variables that `prepare` reads, among the flat arrays.
         self._sources = tuple(lowered.preparation_inputs(  # type: ignore[arg-type]
             range(n_args), range(n_args, n_vars)))
-        self._main = jax.jit(lambda prepared, *arrays: tuple(lowered(
-            arrays[:n_args], arrays[n_args:n_vars], arrays[n_vars] if lowered.needs_key
-            else None, False, prepared)[0]))
+        def main(prepared: Any, *arrays: Array) -> tuple[Array, ...]:
+            return tuple(lowered(arrays[:n_args], arrays[n_args:n_vars], arrays[n_vars]
+                                 if lowered.needs_key else None, False, prepared)[0])
+        self._main = jax.jit(main, compiler_options=compiler_options(lowered, False))
         self._inputs: tuple[Array, ...] = ()
         self._prepared: Any = None
 
@@ -403,25 +404,30 @@ def outputs_forward(lowered: Lowered, is_train: bool) -> Callable[..., tuple[Arr
     def run(*arrays: Array) -> tuple[Array, ...]:
         key = arrays[n_vars] if lowered.needs_key else None
         return tuple(lowered(arrays[:n_args], arrays[n_args:n_vars], key, is_train)[0])
-    return jax.jit(run)
+    # No backward pass here, whatever is_train says: the inference options fit.
+    return jax.jit(run, compiler_options=compiler_options(lowered, False))
 
 
-# XLA's CPU backend (jax 0.10) hands convolutions, dots, reductions and elementwise
-# fusions to YNNPACK by default. For convolutions that is fast at inference, but a
-# training step then feeds YNNPACK's weight-gradient convolutions through transposes
-# that re-run the forward's elementwise chains: ResNet-20's step ran 1.5-1.7x faster
-# with convolutions left to XLA's own (Eigen) kernels and the rest still on YNNPACK
-# (benchmarks/README.md). Turning YNNPACK off altogether loses its fast reductions.
+# XLA options per program kind. jax 0.10's CPU backend hands convolutions, dots,
+# reductions and elementwise fusions to YNNPACK by default; measured on the 2-core AVX2
+# machine (benchmarks/README.md):
+# - training: YNNPACK's weight-gradient convolutions are fed through transposes that
+#   re-run the forward's elementwise chains; with convolutions left to XLA's own (Eigen)
+#   kernels and the rest on YNNPACK, ResNet-20's step ran 1.7-1.8x faster (turning
+#   YNNPACK off altogether loses its fast reductions);
+# - inference: convolutions and dots alone on YNNPACK ran ResNet-18 at batch 1 1.7x
+#   faster than the default, and batch 16 about as fast.
+# Graphs without convolutions compile with XLA's defaults.
 _CONV_OPS = frozenset({"Convolution", "Deconvolution"})
-_TRAIN_CONV_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": ",".join(
-    "LIBRARY_FUSION_TYPE_" + kind for kind in ("REDUCE", "ELTWISE", "INDIVIDUAL_DOT"))}
+_YNN_KINDS = {True: ("REDUCE", "ELTWISE", "INDIVIDUAL_DOT"),
+              False: ("INDIVIDUAL_CONVOLUTION", "INDIVIDUAL_DOT")}
 
 
-def training_compiler_options(lowered: Lowered, device: Any = None) -> dict[str, Any]:
-    """XLA options for compiling `lowered`'s training programs on `device` (the
-    default device when None): on CPU, graphs with convolutions keep them off
-    YNNPACK; everything else compiles with XLA's defaults."""
+def compiler_options(lowered: Lowered, training: bool, device: Any = None) -> dict[str, Any]:
+    """XLA options for compiling `lowered`'s training (forward + backward) or inference
+    programs on `device` (the default device when None)."""
     platform = device.platform if device is not None else jax.default_backend()
-    if platform == "cpu" and any(step.node.op in _CONV_OPS for step in lowered._steps):
-        return dict(_TRAIN_CONV_OPTIONS)
-    return {}
+    if platform != "cpu" or not any(step.node.op in _CONV_OPS for step in lowered._steps):
+        return {}
+    return {"xla_cpu_experimental_ynn_fusion_type": ",".join(
+        "LIBRARY_FUSION_TYPE_" + kind for kind in _YNN_KINDS[training])}

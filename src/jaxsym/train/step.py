@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from .. import _rng
 from ..base import MXNetError
 from ..executor.executor import Executor
-from ..executor.lower import training_compiler_options
+from ..executor.lower import compiler_options
 
 
 class FusedTrainer:
@@ -120,7 +120,7 @@ class FusedTrainer:
                 return new_params, new_states, new_aux, outs, metric_stats(args, outs)
             self._cache[key] = jax.jit(
                 step, donate_argnums=(0, 1, 3),
-                compiler_options=training_compiler_options(lowered, self.device))
+                compiler_options=compiler_options(lowered, True, self.device))
         return self._cache[key]
 
     def _update_only(self):
