@@ -43,12 +43,13 @@ def load_checkpoint(prefix: str, epoch: int) -> tuple[Any, dict[str, NDArray],
                                                       dict[str, NDArray]]:
     """Read a checkpoint: (symbol, arg_params, aux_params) as a Symbol and NDArrays."""
     from ..formats import checkpoint
-    from ..ndarray.ndarray import array
+    from ..ndarray.ndarray import _from_numpy_container
     from ..symbol.symbol import Symbol
 
     heads, arg_params, aux_params = checkpoint.load_arrays_checkpoint(prefix, epoch)
-    return (Symbol(heads), {k: array(v, dtype=v.dtype) for k, v in arg_params.items()},
-            {k: array(v, dtype=v.dtype) for k, v in aux_params.items()})
+    # Host-backed like mx.nd.load's: the arrays reach the device on first use, in one
+    # batched transfer.
+    return Symbol(heads), _from_numpy_container(arg_params), _from_numpy_container(aux_params)
 
 
 def split_params(saved: Any, fname: str, strict: bool = False
