@@ -148,3 +148,35 @@ def test_embedding_sparse_grad_gives_dense_gradient():
     np.testing.assert_array_equal(grads[True]["e_weight"], grads[False]["e_weight"])
     np.testing.assert_array_equal(grads[True]["e_weight"][:, 0], [1, 0, 2, 0, 1])
     np.testing.assert_array_equal(grads[True]["data"], 0)
+
+
+@pytest.mark.parametrize("shape,axis", [((4, 3, 5, 6), 1), ((6, 5), 1), ((2, 4, 3, 5), 3)])
+def test_batch_norm_closed_form_gradient_equals_autodiff(shape, axis):
+    """Training BatchNorm's hand-written backward (ops/nn.py) against differentiating its
+    forward, in float64, with a random head gradient that also reaches mean and var."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxsym.ops import nn
+
+    rng = np.random.default_rng(0)
+    channels = shape[axis]
+    host = (rng.normal(1.0, 2.0, shape), rng.uniform(0.5, 1.5, channels),
+            rng.normal(size=channels), rng.normal(size=shape))
+
+    def reference(x, g, b):
+        axes = tuple(i for i in range(x.ndim) if i != axis)
+        mean = x.mean(axis=axes, keepdims=True)
+        var = jnp.square(x - mean).mean(axis=axes, keepdims=True)
+        bshape = [1] * x.ndim
+        bshape[axis] = -1
+        return (x - mean) * jax.lax.rsqrt(var + 1e-3) * g.reshape(bshape) + b.reshape(bshape)
+
+    with jax.enable_x64(True):
+        data, gamma, beta, head = (jnp.asarray(a) for a in host)
+        assert data.dtype == jnp.float64
+        want = jax.vjp(reference, data, gamma, beta)[1](head)
+        got = jax.vjp(lambda x, g, b: nn._batch_stats_norm(x, g, b, axis, 1e-3)[0],
+                      data, gamma, beta)[1](head)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-10, atol=1e-12)

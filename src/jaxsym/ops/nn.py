@@ -460,6 +460,45 @@ def _moments(x: Array, axes: tuple[int, ...]) -> tuple[Array, Array]:
     return mean, jnp.mean(jnp.square(x - mean), axis=axes, keepdims=True)
 
 
+@partial(jax.custom_vjp, nondiff_argnums=(3, 4))
+def _batch_stats_norm(data: Array, gamma: Array, beta: Array, axis: int, eps: float
+                      ) -> tuple[Array, Array, Array]:
+    """Training BatchNorm over the batch's own statistics: (out, mean, var).
+
+    Its gradient is the closed form (two reductions and one elementwise pass over the
+    data), as MXNet's kernels compute it; differentiating the forward instead gave XLA
+    several more passes over every activation (ResNet-20's step ran about 1.2x faster
+    on CPU with this). mean and var are for the moving statistics: no gradient."""
+    return _batch_stats_norm_fwd(data, gamma, beta, axis, eps)[0]
+
+
+def _batch_stats_norm_fwd(data: Array, gamma: Array, beta: Array, axis: int, eps: float):
+    reduce_axes = tuple(i for i in range(data.ndim) if i != axis)
+    mean, var = _moments(data, reduce_axes)
+    mean, var = mean.reshape(-1), var.reshape(-1)
+    inv_std = lax.rsqrt(var + eps)
+    out = (data - _bcast(mean, data.ndim, axis)) * _bcast(inv_std * gamma, data.ndim, axis) \
+        + _bcast(beta, data.ndim, axis)
+    return (out, mean, var), (data, mean, inv_std, gamma)
+
+
+def _batch_stats_norm_bwd(axis: int, eps: float, residuals: Any, cotangents: Any):
+    data, mean, inv_std, gamma = residuals
+    d_out = cotangents[0]
+    reduce_axes = tuple(i for i in range(data.ndim) if i != axis)
+    count = data.size // data.shape[axis]
+    x_hat = (data - _bcast(mean, data.ndim, axis)) * _bcast(inv_std, data.ndim, axis)
+    d_beta = jnp.sum(d_out, axis=reduce_axes)
+    d_gamma = jnp.sum(d_out * x_hat, axis=reduce_axes)
+    d_data = _bcast(gamma * inv_std / count, data.ndim, axis) * (
+        count * d_out - _bcast(d_beta, data.ndim, axis)
+        - x_hat * _bcast(d_gamma, data.ndim, axis))
+    return d_data.astype(data.dtype), d_gamma.astype(gamma.dtype), d_beta.astype(gamma.dtype)
+
+
+_batch_stats_norm.defvjp(_batch_stats_norm_fwd, _batch_stats_norm_bwd)
+
+
 def _batch_norm(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
                 key: Array) -> tuple[list[Array], list[Array]]:
     data, gamma, beta = inputs
@@ -472,18 +511,18 @@ def _batch_norm(p: Params, inputs: list[Array], aux: list[Array], is_train: bool
         # MXNet treats gamma as 1 and gives it a zero gradient.
         gamma = jnp.ones_like(gamma) + 0 * gamma
     if is_train and not p.use_global_stats:
-        reduce_axes = tuple(i for i in range(data.ndim) if i != axis)
-        mean, var = _moments(data, reduce_axes)
-        mean, var = mean.reshape(-1), var.reshape(-1)
+        out, mean, var = _batch_stats_norm(data, gamma, beta, axis, p.eps)
+        mean, var = lax.stop_gradient(mean), lax.stop_gradient(var)
         m = p.momentum
-        new_aux = [moving_mean * m + lax.stop_gradient(mean) * (1 - m),
-                   moving_var * m + lax.stop_gradient(var) * (1 - m)]
+        new_aux = [moving_mean * m + mean * (1 - m), moving_var * m + var * (1 - m)]
+        inv_std = lax.rsqrt(var + p.eps)
     else:
         mean, var = lax.stop_gradient(moving_mean), lax.stop_gradient(moving_var)
         new_aux = [moving_mean, moving_var]
-    inv_std = lax.rsqrt(var + p.eps)
-    out = (data - _bcast(mean, data.ndim, axis)) * _bcast(inv_std * gamma, data.ndim, axis) \
-        + _bcast(beta, data.ndim, axis)
+        inv_std = lax.rsqrt(var + p.eps)
+        out = (data - _bcast(mean, data.ndim, axis)) * _bcast(inv_std * gamma, data.ndim,
+                                                              axis) \
+            + _bcast(beta, data.ndim, axis)
     if not p.output_mean_var:
         return [out], new_aux
     # MXNet's 'var' output is the inverse standard deviation; both extra outputs pass no
