@@ -145,7 +145,8 @@ def test_compiler_options_keep_training_convolutions_off_ynnpack_on_cpu():
     train = lower.compiler_options(conv_lowered, True, cpu)
     infer = lower.compiler_options(conv_lowered, False, cpu)
     ynn = "xla_cpu_experimental_ynn_fusion_type"
-    assert "CONVOLUTION" not in train[ynn] and "REDUCE" in train[ynn]
+    assert "CONVOLUTION" not in train[ynn] and "ELTWISE" not in train[ynn]
+    assert "REDUCE" in train[ynn]
     assert "INDIVIDUAL_CONVOLUTION" in infer[ynn]
     assert lower.compiler_options(dense_lowered, True, cpu) == {}
     assert lower.compiler_options(dense_lowered, False, cpu) == {}

@@ -413,13 +413,14 @@ def outputs_forward(lowered: Lowered, is_train: bool) -> Callable[..., tuple[Arr
 # machine (benchmarks/README.md):
 # - training: YNNPACK's weight-gradient convolutions are fed through transposes that
 #   re-run the forward's elementwise chains; with convolutions left to XLA's own (Eigen)
-#   kernels and the rest on YNNPACK, ResNet-20's step ran 1.7-1.8x faster (turning
-#   YNNPACK off altogether loses its fast reductions);
+#   kernels and only reductions and dots on YNNPACK, ResNet-20's step ran 1.7-1.8x
+#   faster (turning YNNPACK off altogether loses its fast reductions; its elementwise
+#   fusions can swallow the convolution that feeds them, which cost LeNet 9%);
 # - inference: convolutions and dots alone on YNNPACK ran ResNet-18 at batch 1 1.7x
 #   faster than the default, and batch 16 about as fast.
 # Graphs without convolutions compile with XLA's defaults.
 _CONV_OPS = frozenset({"Convolution", "Deconvolution"})
-_YNN_KINDS = {True: ("REDUCE", "ELTWISE", "INDIVIDUAL_DOT"),
+_YNN_KINDS = {True: ("REDUCE", "INDIVIDUAL_DOT"),
               False: ("INDIVIDUAL_CONVOLUTION", "INDIVIDUAL_DOT")}
 
 
