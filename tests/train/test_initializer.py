@@ -52,7 +52,7 @@ def test_dumps_matches_mxnet(name):
 
 
 def test_registered_names_and_create():
-    assert set(FIX["registered"]) - {"fusedrnn"} <= set(init._REGISTRY)
+    assert set(FIX["registered"]) - {"fusedrnn"} <= set(init._REGISTRY.classes)
     assert isinstance(init.create("zeros"), init.Zero)
     assert isinstance(init.create("Xavier", magnitude=2), init.Xavier)
     assert init.create({"initializer": "constant", "value": 2.0}) == init.Constant(2.0)
@@ -255,4 +255,4 @@ def test_custom_initializer_registration():
     arr = filled((2,))
     init.create("myinit")(InitDesc("x_weight"), arr)
     np.testing.assert_allclose(arr, 0.1)
-    del init._REGISTRY["myinit"], init._REGISTRY["custominit"]
+    del init._REGISTRY.classes["myinit"], init._REGISTRY.classes["custominit"]

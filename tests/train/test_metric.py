@@ -119,7 +119,7 @@ def test_empty_metric_and_str():
 
 
 def test_registered_names():
-    assert set(FIX["registered"]) <= set(metric._REGISTRY)
+    assert set(FIX["registered"]) <= set(metric._REGISTRY.classes)
 
 
 def test_numpy_inputs_and_single_arrays():

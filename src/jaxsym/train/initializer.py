@@ -27,6 +27,7 @@ import numpy as np
 
 from jaxsym import _rng
 from jaxsym.base import MXNetError, MXNetTypeError, MXNetValueError
+from jaxsym.train._registry import ClassRegistry
 
 __all__ = [
     "Bilinear",
@@ -71,9 +72,6 @@ class InitDesc(str):
         ret.attrs = attrs or {}
         ret.global_init = global_init
         return ret
-
-
-_REGISTRY: dict[str, type[Initializer]] = {}
 
 
 class Initializer:
@@ -208,63 +206,10 @@ class Initializer:
         return type(self) is type(other) and self._kwargs == other._kwargs
 
 
-def register(klass: type[Initializer], name: str | None = None) -> type[Initializer]:
-    """Register an initializer under its lower-cased class name (or `name`)."""
-    if not (isinstance(klass, type) and issubclass(klass, Initializer)):
-        raise MXNetTypeError(f"Can only register subclass of Initializer; received {klass!r}")
-    key = (name or klass.__name__).lower()
-    old = _REGISTRY.get(key)
-    if old is not None and old is not klass:
-        warnings.warn(f"New initializer {klass.__module__}.{klass.__name__} registered with "
-                      f"name {key} is overriding existing initializer "
-                      f"{old.__module__}.{old.__name__}", UserWarning, stacklevel=2)
-    _REGISTRY[key] = klass
-    return klass
-
-
-def alias(*aliases: str) -> Callable[[type[Initializer]], type[Initializer]]:
-    """Decorator registering a class under extra names."""
-    def reg(klass: type[Initializer]) -> type[Initializer]:
-        for name in aliases:
-            register(klass, name)
-        return klass
-    return reg
-
-
-def create(*args: Any, **kwargs: Any) -> Initializer:
-    """An initializer from an instance, a name, a dict or a `dumps()` JSON string.
-
-    Examples: `create('xavier', magnitude=2)`, `create('["constant", {"value": 1}]')`.
-    """
-    if args:
-        name, args = args[0], args[1:]
-    else:
-        name = kwargs.pop("initializer")
-    if isinstance(name, Initializer):
-        if args or kwargs:
-            raise MXNetValueError(
-                "initializer is already an instance. Additional arguments are invalid")
-        return name
-    if isinstance(name, dict):
-        return create(**name)
-    if not isinstance(name, str):
-        raise MXNetTypeError(f"initializer must be of string type; received {name!r} "
-                             f"(of type {type(name).__name__})")
-    if name.startswith(("[", "{")):
-        if args or kwargs:
-            raise MXNetValueError("a JSON initializer spec takes no further arguments")
-        try:
-            spec = json.loads(name)
-        except json.JSONDecodeError as err:
-            raise MXNetValueError(f"cannot parse initializer spec {name!r}: {err}") from err
-        if isinstance(spec, list):
-            return create(spec[0], **spec[1])
-        return create(**spec)
-    klass = _REGISTRY.get(name.lower())
-    if klass is None:
-        raise MXNetValueError(f"initializer {name!r} is not registered; registered "
-                              f"initializers: {', '.join(sorted(_REGISTRY))}")
-    return klass(*args, **kwargs)
+_REGISTRY = ClassRegistry(Initializer, "initializer")
+register = _REGISTRY.register
+alias = _REGISTRY.alias
+create = _REGISTRY.create
 
 
 class Load:

@@ -16,7 +16,6 @@ computed on the host. Either way the float32 batch values are summed in float64.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,7 +25,8 @@ import jax
 import jax.numpy as jnp
 import numpy
 
-from jaxsym.base import MXNetTypeError, MXNetValueError
+from jaxsym.base import MXNetValueError
+from jaxsym.train._registry import ClassRegistry
 
 __all__ = [
     "F1",
@@ -302,50 +302,9 @@ def _zip_name_value(name: Any, value: Any) -> list[tuple[str, Any]]:
     return list(zip(names, values, strict=False))
 
 
-_REGISTRY: dict[str, type[EvalMetric]] = {}
-
-
-def register(klass: type[EvalMetric], name: str | None = None) -> type[EvalMetric]:
-    """Register a metric class under its lower-cased class name (or `name`)."""
-    if not (isinstance(klass, type) and issubclass(klass, EvalMetric)):
-        raise MXNetTypeError(f"Can only register subclass of EvalMetric; received {klass!r}")
-    _REGISTRY[(name or klass.__name__).lower()] = klass
-    return klass
-
-
-def alias(*aliases: str) -> Callable[[type[EvalMetric]], type[EvalMetric]]:
-    """Decorator registering a metric class under extra names."""
-    def reg(klass: type[EvalMetric]) -> type[EvalMetric]:
-        for name in aliases:
-            register(klass, name)
-        return klass
-    return reg
-
-
-def _create(*args: Any, **kwargs: Any) -> EvalMetric:
-    """A metric from an instance, a registered name, a dict or a JSON string."""
-    if args:
-        name, args = args[0], args[1:]
-    else:
-        name = kwargs.pop("metric")
-    if isinstance(name, EvalMetric):
-        if args or kwargs:
-            raise MXNetValueError("metric is already an instance. Additional arguments are "
-                                  "invalid")
-        return name
-    if isinstance(name, dict):
-        return _create(**name)
-    if not isinstance(name, str):
-        raise MXNetTypeError(f"metric must be a name, an EvalMetric, a list or a callable; "
-                             f"received {name!r} (of type {type(name).__name__})")
-    if name.startswith(("[", "{")):
-        spec = json.loads(name)
-        return _create(spec[0], **spec[1]) if isinstance(spec, list) else _create(**spec)
-    klass = _REGISTRY.get(name.lower())
-    if klass is None:
-        raise MXNetValueError(f"metric {name!r} is not registered; registered metrics: "
-                              f"{', '.join(sorted(_REGISTRY))}")
-    return klass(*args, **kwargs)
+_REGISTRY = ClassRegistry(EvalMetric, "metric")
+register = _REGISTRY.register
+alias = _REGISTRY.alias
 
 
 def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
@@ -361,7 +320,7 @@ def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
         for child in metric:
             composite.add(create(child, *args, **kwargs))
         return composite
-    return _create(metric, *args, **kwargs)
+    return _REGISTRY.create(metric, *args, **kwargs)
 
 
 @register

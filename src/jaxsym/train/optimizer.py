@@ -44,6 +44,7 @@ import numpy as np
 
 from jaxsym.base import MXNetError, MXNetTypeError, MXNetValueError
 from jaxsym.train import lr_scheduler as _lrs
+from jaxsym.train._registry import ClassRegistry
 
 __all__ = [
     "FTML",
@@ -188,7 +189,7 @@ class Optimizer:
             these take precedence over every other multiplier.
     """
 
-    opt_registry: ClassVar[dict[str, type[Optimizer]]] = {}
+    opt_registry: ClassVar[dict[str, type[Optimizer]]]  # name -> class (see below)
     # Every attribute `_step` reads, which `step` bakes into a compiled function (see
     # static_config); a subclass that reads more must list them here.
     _STATIC: tuple[str, ...] = ("rescale_grad", "clip_gradient")
@@ -241,16 +242,7 @@ class Optimizer:
     @staticmethod
     def register(klass: type[Optimizer]) -> type[Optimizer]:
         """Register an optimizer class under its lower-cased class name."""
-        if not isinstance(klass, type):
-            raise MXNetTypeError(f"register expects a class; received {klass!r}")
-        name = klass.__name__.lower()
-        old = Optimizer.opt_registry.get(name)
-        if old is not None and old is not klass:
-            warnings.warn(f"WARNING: New optimizer {klass.__module__}.{klass.__name__} is "
-                          f"overriding existing optimizer {old.__module__}.{old.__name__}",
-                          UserWarning, stacklevel=2)
-        Optimizer.opt_registry[name] = klass
-        return klass
+        return _REGISTRY.register(klass)
 
     @staticmethod
     def create_optimizer(name: str, **kwargs: Any) -> Optimizer:
@@ -552,6 +544,8 @@ class Optimizer:
         self._update_impl(index, weight, grad, state, multi_precision=True)
 
 
+_REGISTRY = ClassRegistry(Optimizer, "optimizer")
+Optimizer.opt_registry = _REGISTRY.classes
 register = Optimizer.register
 create = Optimizer.create_optimizer
 _JIT_STEPS: dict[tuple, Any] = {}
