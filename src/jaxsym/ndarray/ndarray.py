@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..base import Context, MXNetTypeError, MXNetValueError, current_context, dtype_np
-from ..ops.elemwise import PYTHON_OPERATORS, broadcast_form
+from ..ops.elemwise import broadcast_form, install_python_operators
 
 Shape = tuple[int, ...]
 
@@ -256,16 +256,7 @@ class NDArray:
         return method
 
 
-def _operator(op: str, scalar_op: str, reverse: bool):
-    def method(self: NDArray, other: Any) -> NDArray:
-        return self._binary(other, op, scalar_op, reverse)
-    return method
-
-
-for _dunder, _spec in PYTHON_OPERATORS.items():
-    setattr(NDArray, _dunder, _operator(*_spec))
-NDArray.__div__ = NDArray.__truediv__  # type: ignore[attr-defined]
-NDArray.__rdiv__ = NDArray.__rtruediv__  # type: ignore[attr-defined]
+install_python_operators(NDArray, "_binary")
 
 
 class _Reshape:

@@ -14,6 +14,7 @@ Conventions reproduced from MXNet 1.9.1:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -167,6 +168,20 @@ PYTHON_OPERATORS: dict[str, tuple[str, str, bool]] = {
     "__lt__": ("_lesser", "_lesser_scalar", False),
     "__le__": ("_lesser_equal", "_lesser_equal_scalar", False),
 }
+
+
+def install_python_operators(cls: type, dispatch: str) -> None:
+    """Give `cls` (Symbol or NDArray) the operators of PYTHON_OPERATORS, each calling
+    `cls.<dispatch>(self, other, op, scalar_op, reverse)`, plus Python 2's div names."""
+    def operator(op: str, scalar_op: str, reverse: bool) -> Any:
+        def method(self: Any, other: Any) -> Any:
+            return getattr(self, dispatch)(other, op, scalar_op, reverse)
+        return method
+    for dunder, spec in PYTHON_OPERATORS.items():
+        setattr(cls, dunder, operator(*spec))
+    cls.__div__ = cls.__truediv__  # type: ignore[attr-defined]
+    cls.__rdiv__ = cls.__rtruediv__  # type: ignore[attr-defined]
+
 
 def _broadcast_output(p: Params, shapes: list[registry.Shape]) -> list[registry.Shape] | None:
     """numpy's broadcast of two shapes, or None where they do not broadcast (or one is

@@ -13,7 +13,7 @@ from ..base import DTYPE_NP_TO_MX, MXNetError, MXNetTypeError, MXNetValueError, 
 from ..graph import naming
 from ..graph.node import Entry, Node, topological_order
 from ..ops import registry
-from ..ops.elemwise import PYTHON_OPERATORS
+from ..ops.elemwise import install_python_operators
 
 Shape = tuple[int, ...]
 
@@ -376,16 +376,7 @@ class Symbol:
         return _create("Cast", [self], {"dtype": dtype})
 
 
-def _operator(op: str, scalar_op: str, reverse: bool):
-    def method(self: Symbol, other: Any) -> Symbol:
-        return self._arith(other, op, scalar_op, reverse)
-    return method
-
-
-for _dunder, _spec in PYTHON_OPERATORS.items():
-    setattr(Symbol, _dunder, _operator(*_spec))
-Symbol.__div__ = Symbol.__truediv__  # type: ignore[attr-defined]
-Symbol.__rdiv__ = Symbol.__rtruediv__  # type: ignore[attr-defined]
+install_python_operators(Symbol, "_arith")
 Symbol.__iadd__ = Symbol.__add__  # type: ignore[attr-defined]
 Symbol.__isub__ = Symbol.__sub__  # type: ignore[attr-defined]
 Symbol.__imul__ = Symbol.__mul__  # type: ignore[attr-defined]
