@@ -9,7 +9,6 @@ class hierarchy and message). The tests replay the same snippets under jaxsym.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -18,15 +17,12 @@ os.environ.setdefault("MXNET_SUBGRAPH_BACKEND", "NONE")
 import mxnet as mx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+from _sources import load_source  # tools/, on sys.path when run as a script
 OUT = ROOT / "tests" / "data" / "core" / "core_semantics.json"
 
 
 def load_snippets():
-    path = ROOT / "tests" / "symbol" / "core_snippets.py"
-    spec = importlib.util.spec_from_file_location("core_snippets", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_source(ROOT / "tests" / "symbol" / "core_snippets.py", "core_snippets")
 
 
 def main() -> None:

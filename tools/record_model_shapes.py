@@ -10,10 +10,8 @@ inferred shapes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 os.environ.setdefault("MXNET_SUBGRAPH_BACKEND", "NONE")
@@ -21,7 +19,7 @@ import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "src" / "jaxsym" / "models"
+from _sources import load_models  # tools/, on sys.path when run as a script
 
 # id -> (module, keyword arguments, data shape)
 CASES = {
@@ -52,16 +50,6 @@ CASES = {
     "inception_bn_28": ("inception_bn", {"num_classes": 10, "image_shape": "3,28,28"},
                         (2, 3, 28, 28)),
 }
-
-
-def load_models():
-    """Import src/jaxsym/models as a standalone package named `models`."""
-    spec = importlib.util.spec_from_file_location(
-        "models", MODELS / "__init__.py", submodule_search_locations=[str(MODELS)])
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["models"] = package
-    spec.loader.exec_module(package)
-    return package
 
 
 def describe(net, data_shape) -> dict:

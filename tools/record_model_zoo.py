@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import importlib.util
 import io
 import json
 import os
@@ -33,7 +32,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "data" / "model_zoo"
-MODELS = ROOT / "src" / "jaxsym" / "models"
 
 PARAM_SEED = 0
 INPUT_SEED = 1
@@ -152,16 +150,6 @@ def fixture_path(name: str) -> Path:
 
 
 # -- recording (needs MXNet) ------------------------------------------------------------
-def _load_models():
-    """Import src/jaxsym/models as a standalone package (jaxsym needs jax, absent here)."""
-    spec = importlib.util.spec_from_file_location(
-        "jaxsym_models", MODELS / "__init__.py", submodule_search_locations=[str(MODELS)])
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["jaxsym_models"] = package
-    spec.loader.exec_module(package)
-    return package
-
-
 def _export_gluon(mx, model: str, data: np.ndarray, prefix: Path) -> None:
     """Random init, hybridize, forward, recipe parameters, forward, export (epoch 0)."""
     from mxnet.gluon.model_zoo import vision
@@ -268,7 +256,8 @@ def main(argv: Sequence[str]) -> None:
     unknown = sorted(set(names) - set(NETWORKS))
     if unknown:
         raise SystemExit(f"unknown networks {unknown}; choose from {sorted(NETWORKS)}")
-    models = _load_models()
+    from _sources import load_models  # tools/, on sys.path when run as a script
+    models = load_models()
     FIXTURES.mkdir(parents=True, exist_ok=True)
     for name in names:
         entry = record(mx, models, name)

@@ -12,7 +12,6 @@ Reads tests/conformance/cases_math.py and writes
 from __future__ import annotations
 
 import ctypes
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -24,15 +23,12 @@ import mxnet as mx
 from mxnet.base import _LIB, MXNetError, OpHandle, c_str, check_call, mx_uint, py_str
 
 ROOT = Path(__file__).resolve().parents[1]
+from _sources import load_source  # tools/, on sys.path when run as a script
 OUT = ROOT / "tests" / "data" / "ops"
 
 
 def load_cases():
-    path = ROOT / "tests" / "conformance" / "cases_math.py"
-    spec = importlib.util.spec_from_file_location("cases_math", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_source(ROOT / "tests" / "conformance" / "cases_math.py", "cases_math")
 
 
 def real_name(name: str) -> str:

@@ -8,7 +8,6 @@ tests/data/ops/<family>.npz (arrays) + <family>.json (names, shapes, errors).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -20,16 +19,14 @@ os.environ.setdefault("MXNET_SUBGRAPH_BACKEND", "NONE")
 import mxnet as mx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+from _sources import load_source  # tools/, on sys.path when run as a script
 sys.path.insert(0, str(ROOT / "tests"))
 from conformance.runner import run_case  # noqa: E402
 
 
 def load_cases(family: str) -> list[dict]:
-    path = ROOT / "tests" / "conformance" / f"cases_{family}.py"
-    spec = importlib.util.spec_from_file_location(f"cases_{family}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CASES
+    return load_source(ROOT / "tests" / "conformance" / f"cases_{family}.py",
+                       f"cases_{family}").CASES
 
 
 def record(family: str) -> None:
