@@ -179,21 +179,6 @@ def _arrays(what: str, value: Any, names: list[str], allow_missing: bool
     return out
 
 
-def _fresh_copy(value: NDArray | np.ndarray, like: jax.Array) -> jax.Array:
-    """`value` in a new buffer of `like`'s dtype and device, as `b[:] = a` copies (a
-    training step may donate the bound buffer). Nothing is compiled: jnp.array compiles
-    a copy kernel per shape, 20-40 ms of a cold start."""
-    device = next(iter(like.devices()))
-    if isinstance(value, NDArray):
-        data = value._data
-        if data.dtype != like.dtype:
-            return jax.device_put(data.astype(like.dtype), device)
-        return jax.device_put(data, device, may_alias=False)
-    # A private host copy: the transfer may still read it after we return, and the
-    # caller is free to change its array.
-    return jax.device_put(np.array(value, dtype=like.dtype), device)
-
-
 def _grad_reqs(grad_req: Any, names: list[str]) -> list[str]:
     if isinstance(grad_req, str):
         reqs = [grad_req] * len(names)
@@ -363,7 +348,7 @@ class Executor:
             if tuple(value.shape) != target.shape:
                 raise MXNetValueError(f"Shape not match! Argument {name}, need: "
                                       f"{target.shape}, received: {tuple(value.shape)}")
-            target._data = _fresh_copy(value, target._data)
+            target[:] = value  # a copy, cast to the argument's dtype
 
     def forward(self, is_train: bool = False, **kwargs: Any) -> list[NDArray]:
         """Compute the outputs; with is_train, also what backward needs."""

@@ -185,20 +185,11 @@ class NDArray:
         return NDArray(out, self._ctx)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        shared = isinstance(value, NDArray)
-        if shared:
+        if isinstance(value, NDArray):
             value = value._data
         if isinstance(key, slice) and key == slice(None):
-            # `b[:] = a` replaces the whole buffer, keeping b's shape and dtype. It copies
-            # a's buffer: training steps donate buffers, so sharing one is unsafe.
-            src = jnp.array(value, dtype=self._data.dtype, copy=shared)
-            if src.shape != self.shape:
-                try:
-                    src = jnp.broadcast_to(src, self.shape)
-                except ValueError:
-                    raise MXNetValueError(f"cannot assign an array of shape {src.shape} to "
-                                          f"an NDArray of shape {self.shape}") from None
-            self._data = same_device(src, self._data)
+            # `b[:] = a` replaces the whole buffer, keeping b's shape and dtype.
+            self._data = _fresh_copy(value, self._data)
             return
         index = self._index(key)
         if isinstance(index, jax.Array) and self.ndim > 1:
@@ -304,6 +295,30 @@ def _place(data: jax.Array, ctx: Context | None) -> NDArray:
     default device is a GPU, so arrays of one context never mix devices."""
     ctx = ctx or current_context()
     return NDArray(jax.device_put(data, ctx.jax_device()), ctx)
+
+
+def _fresh_copy(value: Any, like: jax.Array) -> jax.Array:
+    """`value` (a jax array, numpy array or scalar) broadcast into a new buffer of
+    `like`'s shape, dtype and device. Always a copy: training steps donate the buffers
+    they update, so sharing one is unsafe. Nothing is compiled on the common paths
+    (jnp.array compiles a copy kernel per shape, 20-40 ms of a cold start)."""
+    device = next(iter(like.devices()))
+    try:
+        if isinstance(value, jax.Array):
+            if value.shape != like.shape:
+                value = jnp.broadcast_to(value, like.shape)
+            if value.dtype != like.dtype:
+                return jax.device_put(value.astype(like.dtype), device)
+            return jax.device_put(value, device, may_alias=False)
+        # A private host copy: the transfer may read it after we return, and the caller
+        # is free to change its array.
+        host = np.array(value, dtype=like.dtype)
+        if host.shape != like.shape:
+            host = np.array(np.broadcast_to(host, like.shape))
+        return jax.device_put(host, device)
+    except ValueError:
+        raise MXNetValueError(f"cannot assign an array of shape {np.shape(value)} to an "
+                              f"NDArray of shape {tuple(like.shape)}") from None
 
 
 def same_device(data: jax.Array, like: jax.Array) -> jax.Array:
