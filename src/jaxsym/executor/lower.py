@@ -142,6 +142,16 @@ class _Prep:
     bn_inputs: tuple[int, ...]     # gamma, beta, moving_mean, moving_var
 
 
+def _bn_affine(p: Any, stats: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Inference BatchNorm as y = x * scale + shift, from (gamma, beta, moving_mean,
+    moving_var) on the host; gamma counts as 1 under fix_gamma."""
+    gamma, beta, mean, var = stats
+    if p.fix_gamma:
+        gamma = np.ones_like(gamma)
+    scale = gamma / np.sqrt(var + np.asarray(p.eps, var.dtype))
+    return scale, beta - mean * scale
+
+
 class Lowered:
     """A graph compiled into a plan; `__call__` is pure and traceable.
 
@@ -261,20 +271,12 @@ class Lowered:
             weight = host[prep.weight]
             bias = None if prep.bias is None else host[prep.bias]
             if prep.bn is not None:
-                gamma, beta, mean, var = (host[i] for i in prep.bn_inputs)
-                p: Any = prep.bn_params
-                if p.fix_gamma:
-                    gamma = np.ones_like(gamma)
-                scale = gamma / np.sqrt(var + np.asarray(p.eps, var.dtype))
+                scale, shift = _bn_affine(prep.bn_params, [host[i] for i in prep.bn_inputs])
                 weight = weight * scale.reshape((-1,) + (1,) * (weight.ndim - 1))
-                bias = (beta - mean * scale) if bias is None else (bias - mean) * scale + beta
+                bias = shift if bias is None else bias * scale + shift
             out.append((np.ascontiguousarray(np.moveaxis(weight, (0, 1), (-1, -2))), bias))
         for _, p, idx in self._affines:
-            gamma, beta, mean, var = (host[i] for i in idx)
-            if p.fix_gamma:
-                gamma = np.ones_like(gamma)
-            scale = gamma / np.sqrt(var + np.asarray(p.eps, var.dtype))
-            out.append((scale, beta - mean * scale))
+            out.append(_bn_affine(p, [host[i] for i in idx]))
         device = next(iter(inputs[0].devices())) if inputs else None
         return jax.device_put(out, device)
 
