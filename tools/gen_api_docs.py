@@ -68,7 +68,10 @@ def _public(title: str, module: types.ModuleType) -> list[tuple[str, Any]]:
         if isinstance(obj, types.ModuleType):
             continue
         home = getattr(obj, "__module__", "") or ""
-        if home.startswith((module.__name__, *OTHER_HOMES.get(title, ()))):
+        # Functions bound to a shared helper object (a family's ClassRegistry) belong to
+        # the module that exposes them.
+        shared = inspect.ismethod(obj) and home.startswith("jaxsym.")
+        if shared or home.startswith((module.__name__, *OTHER_HOMES.get(title, ()))):
             items.append((name, obj))
     return items
 
