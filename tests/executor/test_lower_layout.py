@@ -5,6 +5,8 @@ own channel-first implementation (the one the op tests check against MXNet). End
 agreement with MXNet on whole networks is in tests/models/test_models.py.
 """
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -155,3 +157,54 @@ def test_compiler_options_keep_training_convolutions_off_ynnpack_on_cpu():
     ex.forward(is_train=True)
     ex.backward(mx.nd.ones((2, 4, 4, 4)))
     assert ex.grad_dict["c_weight"].shape == (4, 3, 3, 3)
+
+
+def _residual_chain(units: int = 3):
+    def conv_bn(x, name, relu=True):
+        x = mx.sym.Convolution(x, kernel=(3, 3), pad=(1, 1), num_filter=8, no_bias=True,
+                               name=name)
+        x = mx.sym.BatchNorm(x, fix_gamma=False, name=name + "_bn")
+        return mx.sym.Activation(x, act_type="relu") if relu else x
+    net = conv_bn(mx.sym.Variable("data"), "c0")
+    for u in range(units):
+        net = mx.sym.Activation(conv_bn(conv_bn(net, f"u{u}a"), f"u{u}b", relu=False) + net,
+                                act_type="relu")
+    return net
+
+
+def _training_program(lowered, aux):
+    def step(args, materialize):
+        outs, pullback, _ = jax.vjp(
+            lambda a: lowered(a, aux, None, True, materialize=materialize), args,
+            has_aux=True)
+        return pullback([jnp.ones_like(o) for o in outs])[0]
+    return jax.jit(step, compiler_options=lower.compiler_options(
+        lowered, True, jax.devices("cpu")[0]))
+
+
+def test_training_convolution_inputs_are_computed_once():
+    """Each weight gradient's transposed input reads one materialized buffer, not a
+    recomputation of the residual chain (BatchNorm + sum + ReLU) from the convolution
+    outputs; and the 1.0 that enforces it changes no number."""
+    net = _residual_chain()
+    lowered = lower.Lowered(net._outputs)
+    args, aux = _arrays(net, {"data": (4, 3, 10, 10)})
+    one = lower.materialize_scalar(lowered, jax.devices("cpu")[0])
+    assert one is not None and float(one) == 1.0
+    program = _training_program(lowered, aux)
+    hlo = program.lower(args, one).compile().as_text()
+    fusions = re.findall(r"^\s*%(\S*transpose\S*) = .* fusion\((.*?)\), kind", hlo, re.MULTILINE)
+    assert fusions, "no transposing fusion: the test no longer sees weight gradients"
+    for name, operands in fusions:
+        convolutions = re.findall(r"%convolution[\w.-]*", operands)
+        assert len(convolutions) <= 1, (name, convolutions)
+    with_one = program(args, one)
+    without = _training_program(lowered, aux)(args, None)
+    for a, b in zip(with_one, without):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_materialize_scalar_only_for_convolutions_on_cpu():
+    data = mx.sym.Variable("data")
+    dense = lower.Lowered(mx.sym.FullyConnected(data, num_hidden=4, name="f")._outputs)
+    assert lower.materialize_scalar(dense, jax.devices("cpu")[0]) is None

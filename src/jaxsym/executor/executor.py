@@ -33,7 +33,7 @@ from ..graph.node import Entry, topological_order
 from ..ndarray.ndarray import NDArray, same_device
 from ..ops import registry
 from . import infer
-from .lower import Lowered, compiler_options, inference_forward, outputs_forward
+from .lower import Lowered, compiler_options, inference_forward, materialize_scalar, outputs_forward
 
 Shape = tuple[int, ...]
 _GRAD_REQS = ("write", "add", "null")
@@ -87,12 +87,12 @@ class _Program:
         """Training forward over the `diff` arguments: (outputs, new aux, pullback)."""
         lowered = self.lowered
 
-        def run(diff_args, other_args, aux, rng):
+        def run(diff_args, other_args, aux, rng, materialize):
             def f(values):
                 args = list(other_args)
                 for pos, value in zip(diff, values):
                     args[pos] = value
-                return lowered(args, aux, rng, True)
+                return lowered(args, aux, rng, True, materialize=materialize)
             outs, pullback, new_aux = jax.vjp(f, diff_args, has_aux=True)
             return outs, new_aux, pullback
         return run
@@ -110,8 +110,8 @@ class _Program:
         if key not in self._cache:
             run = self._vjp(diff)
 
-            def step(diff_args, other_args, aux, rng):
-                outs, new_aux, pullback = run(diff_args, other_args, aux, rng)
+            def step(diff_args, other_args, aux, rng, materialize):
+                outs, new_aux, pullback = run(diff_args, other_args, aux, rng, materialize)
                 (grads,) = pullback([jnp.ones_like(o) for o in outs])
                 return outs, new_aux, grads
             self._cache[key] = jax.jit(step, compiler_options=self._train_options)
@@ -227,6 +227,8 @@ class Executor:
         self._train_fn: Any = None
         self._pending: dict[str, Any] = {}
         self._monitor = None
+        self._materialize = materialize_scalar(program.lowered, ctx.jax_device()) \
+            if self._diff else None
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -393,11 +395,11 @@ class Executor:
         diff_args = [args[i] for i in self._diff]
         if self._fused:
             outs, new_aux, grads = self._program.fused_fn(self._diff)(
-                diff_args, args, aux, rng)
+                diff_args, args, aux, rng, self._materialize)
             self._pending = {"aux": new_aux, "grads": grads}
         else:
             outs, new_aux, pullback = self._program.vjp_fn(self._diff)(
-                diff_args, args, aux, rng)
+                diff_args, args, aux, rng, self._materialize)
             self._pending = {"aux": new_aux, "pullback": pullback}
         self._set_outputs(outs)
         return self.outputs

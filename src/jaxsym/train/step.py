@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from .. import _rng
 from ..base import MXNetError
 from ..executor.executor import Executor
-from ..executor.lower import compiler_options
+from ..executor.lower import compiler_options, materialize_scalar
 
 
 class FusedTrainer:
@@ -65,6 +65,7 @@ class FusedTrainer:
                 self._store[index] = jax.device_put(
                     optimizer.init_state(executor.arg_arrays[pos]._data), self.device)
         self._cache: dict[tuple, Any] = {}
+        self._materialize = materialize_scalar(executor._program.lowered, self.device)
 
     @property
     def states(self) -> list[Any]:
@@ -107,12 +108,12 @@ class FusedTrainer:
                     # cannot trace: the step then returns no statistics.
                     return None
 
-            def step(params, states, args, aux, lrs, wds, ts, rng):
+            def step(params, states, args, aux, lrs, wds, ts, rng, materialize):
                 def forward(p):
                     full = list(args)
                     for pos, value in zip(positions, p):
                         full[pos] = value
-                    return lowered(full, aux, rng, True)
+                    return lowered(full, aux, rng, True, materialize=materialize)
                 outs, pullback, new_aux = jax.vjp(forward, list(params), has_aux=True)
                 (grads,) = pullback([jnp.ones_like(o) for o in outs])
                 new_params, new_states = self._optimizer_update(params, grads, states,
@@ -171,7 +172,8 @@ class FusedTrainer:
         rng = _rng.next_key() if ex._program.lowered.needs_key else None
         new_params, self.states, new_aux, outs, stats = self._fused(fold, label_positions)(
             params, self._committed(self.states), args,
-            self._committed([a._data for a in ex.aux_arrays]), lrs, wds, ts, rng)
+            self._committed([a._data for a in ex.aux_arrays]), lrs, wds, ts, rng,
+            self._materialize)
         for pos, value in zip(self.arg_positions, new_params):
             ex.arg_arrays[pos]._data = value
         for handle, value in zip(ex.aux_arrays, new_aux):
