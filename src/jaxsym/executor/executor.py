@@ -20,7 +20,7 @@ MXNet behaviours reproduced here:
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -223,8 +223,7 @@ class Executor:
         self.aux_dict = dict(zip(program.lowered.aux_names, aux_arrays))
         self.outputs: list[NDArray] = []
         self._variables = tuple(arg_arrays) + tuple(aux_arrays)
-        self._infer_fn: Any = None  # forwards without gradients, made on first use
-        self._train_fn: Any = None
+        self._runners: dict[bool, Callable[[], None]] = {}  # see _make_runner
         self._pending: dict[str, Any] = {}
         self._monitor = None
         self._materialize = materialize_scalar(program.lowered, ctx.jax_device()) \
@@ -356,19 +355,12 @@ class Executor:
         """Compute the outputs; with is_train, also what backward needs."""
         if kwargs:
             self._feed(kwargs)
-        # The no-gradient path is kept short: it is most of a small graph's latency.
-        if not is_train:
-            fn = self._infer_fn or self._no_grad_fn(False)
-        elif self._diff:
+        if is_train and self._diff:
             return self._forward_train()
-        else:
-            fn = self._train_fn or self._no_grad_fn(True)
-        if self._fixed:
-            self._pin_fixed()
-        outs = fn(*[handle._data for handle in self._variables])
-        if self._pending:
-            self._pending = {}
-        self._set_outputs(outs)
+        if self._fixed or self._pending:  # an executor that also trains
+            self._forward_no_grad(is_train)
+        else:  # the short path: on a small graph it is most of the latency
+            (self._runners.get(is_train) or self._make_runner(is_train))()
         return self.outputs
 
     def _no_grad_fn(self, is_train: bool) -> Any:
@@ -379,11 +371,33 @@ class Executor:
 
             def fn(*arrays: jax.Array) -> Any:
                 return compiled(*arrays, _rng.next_key())
-        if is_train:
-            self._train_fn = fn
-        else:
-            self._infer_fn = fn
         return fn
+
+    def _forward_no_grad(self, is_train: bool) -> None:
+        if self._fixed:
+            self._pin_fixed()
+        self._pending = {}
+        self._set_outputs(self._no_grad_fn(is_train)(
+            *[handle._data for handle in self._variables]))
+
+    def _make_runner(self, is_train: bool) -> Callable[[], None]:
+        """Run once, then keep `run()`: the forward with no gradient written out for this
+        executor's inputs and outputs, `o0._data, ... = fn(h0._data, ...)`, as
+        collections.namedtuple writes its classes: a comprehension over the inputs and a
+        loop over the outputs cost about a fifth of a tiny graph's call."""
+        self._forward_no_grad(is_train)
+        ins = [f"h{i}" for i in range(len(self._variables))]
+        outs = [f"o{i}" for i in range(len(self.outputs))]
+        source = (f"def make({', '.join(['fn', *ins, *outs])}):\n"
+                  f"    def run():\n"
+                  f"        {''.join(o + '._data, ' for o in outs)}= "
+                  f"fn({', '.join(h + '._data' for h in ins)})\n"
+                  f"    return run\n")
+        namespace: dict[str, Any] = {}
+        exec(source, namespace)  # noqa: S102 - generated from counts only
+        run = namespace["make"](self._no_grad_fn(is_train), *self._variables, *self.outputs)
+        self._runners[is_train] = run
+        return run
 
     def _forward_train(self) -> list[NDArray]:
         """Outputs plus the gradients (fused) or the pullback that backward applies."""
