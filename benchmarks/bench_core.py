@@ -204,9 +204,9 @@ def run_cold(kind: str, files: Path, cache: str | None, mxnet_python: str | None
 # -- the run --------------------------------------------------------------------------------
 ROWS = {  # key: (label, unit scale, unit, calls per round)
     "tiny": ("tiny `a+b` forward + asnumpy (hand: np.asarray, a read-only view)", 1e6,
-             "us", 300),
+             "us", 2000),
     "tiny_copy": ("tiny `a+b`, hand returning a writable copy (np.array) as asnumpy does",
-                  1e6, "us", 300),
+                  1e6, "us", 2000),
     "resnet1": ("ResNet-18 inference, batch 1", 1e3, "ms", 5),
     "resnet16": ("ResNet-18 inference, batch 16", 1e3, "ms", 2),
     "resnet1_opt": ("ResNet-18 batch 1, hand with jaxsym's XLA options", 1e3, "ms", 5),

@@ -34,7 +34,7 @@ MXNET_PYTHON = "/tmp/mxref/bin/python"
 LR, MOMENTUM, WD = 0.05, 0.9, 1e-4
 # model -> (sample shape, batch size, timed batches, Module.fit batches per epoch)
 MODELS = {"mlp": ((784,), 128, 60, 40), "lenet": ((1, 28, 28), 128, 20, 16),
-          "resnet20": ((3, 32, 32), 64, 10, 8)}
+          "resnet20": ((3, 32, 32), 64, 10, 16)}
 CIFAR_STAGES = ((16, 1), (32, 2), (64, 2))
 
 
