@@ -353,14 +353,18 @@ class Executor:
 
     def forward(self, is_train: bool = False, **kwargs: Any) -> list[NDArray]:
         """Compute the outputs; with is_train, also what backward needs."""
+        run = self._runners.get(is_train)
+        if run is not None and not kwargs and not self._pending:
+            run()  # the short path: on a small graph it is most of the latency
+            return self.outputs
         if kwargs:
             self._feed(kwargs)
         if is_train and self._diff:
             return self._forward_train()
         if self._fixed or self._pending:  # an executor that also trains
             self._forward_no_grad(is_train)
-        else:  # the short path: on a small graph it is most of the latency
-            (self._runners.get(is_train) or self._make_runner(is_train))()
+        else:
+            (run or self._make_runner(is_train))()
         return self.outputs
 
     def _no_grad_fn(self, is_train: bool) -> Any:
@@ -377,12 +381,12 @@ class Executor:
         if self._fixed:
             self._pin_fixed()
         self._pending = {}
-        self._set_outputs(self._no_grad_fn(is_train)(
-            *[handle._data for handle in self._variables]))
+        outs = self._no_grad_fn(is_train)(*[handle._data for handle in self._variables])
+        self._set_outputs((outs,) if len(self._program.output_names) == 1 else outs)
 
     def _make_runner(self, is_train: bool) -> Callable[[], None]:
         """Run once, then keep `run()`: the forward with no gradient written out for this
-        executor's inputs and outputs, `o0._data, ... = fn(h0._data, ...)`, as
+        executor's inputs and outputs, `o0._data[, o1._data...] = fn(h0._data, ...)`, as
         collections.namedtuple writes its classes: a comprehension over the inputs and a
         loop over the outputs cost about a fifth of a tiny graph's call."""
         self._forward_no_grad(is_train)
@@ -390,7 +394,7 @@ class Executor:
         outs = [f"o{i}" for i in range(len(self.outputs))]
         source = (f"def make({', '.join(['fn', *ins, *outs])}):\n"
                   f"    def run():\n"
-                  f"        {''.join(o + '._data, ' for o in outs)}= "
+                  f"        {', '.join(o + '._data' for o in outs)} = "
                   f"fn({', '.join(h + '._data' for h in ins)})\n"
                   f"    return run\n")
         namespace: dict[str, Any] = {}

@@ -373,14 +373,14 @@ class _PreparedForward:
         # Positions of the variables that `prepare` reads, among the flat arrays.
         self._sources = tuple(lowered.preparation_inputs(  # type: ignore[arg-type]
             range(n_args), range(n_args, n_vars)))
-        def main(prepared: Any, *arrays: Array) -> tuple[Array, ...]:
-            return tuple(lowered(arrays[:n_args], arrays[n_args:n_vars], arrays[n_vars]
-                                 if lowered.needs_key else None, False, prepared)[0])
+        def main(prepared: Any, *arrays: Array) -> Array | tuple[Array, ...]:
+            return _packed(lowered(arrays[:n_args], arrays[n_args:n_vars], arrays[n_vars]
+                                   if lowered.needs_key else None, False, prepared)[0])
         self._main = jax.jit(main, compiler_options=compiler_options(lowered, False))
         self._inputs: tuple[Array, ...] = ()
         self._prepared: Any = None
 
-    def __call__(self, *arrays: Array) -> tuple[Array, ...]:
+    def __call__(self, *arrays: Array) -> Array | tuple[Array, ...]:
         inputs = tuple(arrays[i] for i in self._sources)
         if len(inputs) != len(self._inputs) or any(
                 a is not b for a, b in zip(inputs, self._inputs)):
@@ -389,10 +389,16 @@ class _PreparedForward:
         return self._main(self._prepared, *arrays)
 
 
-def inference_forward(lowered: Lowered) -> Callable[..., tuple[Array, ...]]:
+def _packed(outs: list[Array]) -> Array | tuple[Array, ...]:
+    """The single output itself, else a tuple: on a tiny graph, packing and unpacking
+    a one-element tuple is a measurable part of the call."""
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def inference_forward(lowered: Lowered) -> Callable[..., Array | tuple[Array, ...]]:
     """The compiled `(*args, *aux[, key]) -> outputs` for `forward(is_train=False)`.
 
-    Flat positional arrays in and a tuple of the outputs out (inference leaves aux
+    Flat positional arrays in and the outputs out (`_packed`; inference leaves aux
     alone): the shortest path through jax's C++ dispatch. The key comes last, only
     when the graph draws random numbers. Graphs with convolutions get their kernels
     prepared once per set of weights (see `Lowered.prepare`); others are one jitted
@@ -403,14 +409,15 @@ def inference_forward(lowered: Lowered) -> Callable[..., tuple[Array, ...]]:
     return outputs_forward(lowered, False)
 
 
-def outputs_forward(lowered: Lowered, is_train: bool) -> Callable[..., tuple[Array, ...]]:
-    """`(*args, *aux[, key]) -> outputs` as one jitted call, new aux dropped."""
+def outputs_forward(lowered: Lowered, is_train: bool
+                    ) -> Callable[..., Array | tuple[Array, ...]]:
+    """`(*args, *aux[, key]) -> outputs` (`_packed`) as one jitted call, new aux dropped."""
     n_args = len(lowered.arg_names)
     n_vars = n_args + len(lowered.aux_names)
 
-    def run(*arrays: Array) -> tuple[Array, ...]:
+    def run(*arrays: Array) -> Array | tuple[Array, ...]:
         key = arrays[n_vars] if lowered.needs_key else None
-        return tuple(lowered(arrays[:n_args], arrays[n_args:n_vars], key, is_train)[0])
+        return _packed(lowered(arrays[:n_args], arrays[n_args:n_vars], key, is_train)[0])
     # No backward pass here, whatever is_train says: the inference options fit.
     return jax.jit(run, compiler_options=compiler_options(lowered, False))
 
