@@ -198,6 +198,10 @@ GROUPS = {
         ("hard_sigmoid_bounds", "hard_sigmoid", {"alpha": 0.5, "beta": 0.25}, {"data": HALVES}),
         ("smooth_l1", "smooth_l1", {"scalar": 1.0}, {"data": HALVES}),
         ("smooth_l1_sigma2", "smooth_l1", {"scalar": 2.0}, {"data": HALVES}),
+        # relu keeps NaN, Activation's relu zeroes it; both have gradient 0 at 0.
+        ("relu_nan", "relu", {}, {"data": [float("nan"), 0.0, -0.0, -1.0, 2.0]}),
+        ("activation_relu_nan", "Activation", {"act_type": "relu"},
+         {"data": [float("nan"), 0.0, -0.0, -1.0, 2.0]}),
     ],
     "binary": [(op, op, {}, PAIR) for op in ELEMWISE if op not in ("elemwise_div", "_power")] + [
         ("div", "elemwise_div", {}, {"lhs": [1.0, -3.0, 0.0], "rhs": [2.0, 0.5, 4.0]}),

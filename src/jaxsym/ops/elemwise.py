@@ -319,10 +319,26 @@ def _float_math(fn: Unary) -> Unary:
     return run
 
 
+@jax.custom_jvp
+def _relu(x: Array) -> Array:
+    """MXNet's `relu` op: NaN stays NaN, in the value and in the gradient (Activation's
+    relu, in ops/nn.py, zeroes both); the slope at 0 is 0."""
+    return jnp.maximum(x, jnp.zeros_like(x))
+
+
+@_relu.defjvp
+def _relu_jvp(primals: tuple[Array], tangents: tuple[Array]) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        return _relu(x), t
+    slope = jnp.where(x > 0, 1, jnp.where(jnp.isnan(x), jnp.nan, 0)).astype(x.dtype)
+    return _relu(x), t * slope
+
+
 # Exact on integers as they are (abs/relu written so the slope at 0 is 0, as MXNet's).
 _INTEGER_EXACT: dict[str, Unary] = {
     "abs": lambda x: jnp.sign(x) * x,
-    "relu": lambda x: jnp.where(x > 0, x, jnp.zeros_like(x)),
+    "relu": _relu,
     "sign": jnp.sign, "negative": jnp.negative, "square": jnp.square,
     "logical_not": lambda x: jnp.logical_not(x).astype(x.dtype),
 }

@@ -643,7 +643,9 @@ register(
 
 # -- activations --------------------------------------------------------------------------
 ACTIVATIONS = {
-    "relu": lambda x: jnp.maximum(x, jnp.zeros_like(x)),
+    # MXNet's Activation relu: NaN -> 0, slope 0 at 0 (a select, no divide in the
+    # backward pass as jnp.maximum's tie-splitting gradient has).
+    "relu": lambda x: jnp.where(x > 0, x, jnp.zeros_like(x)),
     "sigmoid": jax.nn.sigmoid,
     "tanh": jnp.tanh,
     "softrelu": jax.nn.softplus,
