@@ -641,11 +641,25 @@ register(
     doc="Local response normalisation across channels.")
 
 
+@jax.custom_jvp
+def _activation_relu(x: Array) -> Array:
+    """Activation's relu as MXNet computes it: NaN becomes 0 (the `relu` op keeps it),
+    and the gradient is taken from the output, `g * (out > 0)`: 0 at 0 (jnp.maximum's
+    gradient splits ties, 0.5, through a divide)."""
+    return jnp.where(x > 0, x, jnp.zeros_like(x))
+
+
+@_activation_relu.defjvp
+def _activation_relu_jvp(primals: tuple[Array], tangents: tuple[Array]
+                         ) -> tuple[Array, Array]:
+    (x,), (t,) = primals, tangents
+    out = _activation_relu(x)
+    return out, jnp.where(out > 0, t, jnp.zeros_like(t))
+
+
 # -- activations --------------------------------------------------------------------------
 ACTIVATIONS = {
-    # MXNet's Activation relu: NaN -> 0, slope 0 at 0 (a select, no divide in the
-    # backward pass as jnp.maximum's tie-splitting gradient has).
-    "relu": lambda x: jnp.where(x > 0, x, jnp.zeros_like(x)),
+    "relu": _activation_relu,
     "sigmoid": jax.nn.sigmoid,
     "tanh": jnp.tanh,
     "softrelu": jax.nn.softplus,
