@@ -226,8 +226,9 @@ class Executor:
         self._runners: dict[bool, Callable[[], None]] = {}  # see _make_runner
         self._pending: dict[str, Any] = {}
         self._monitor = None
-        self._materialize = materialize_scalar(program.lowered, ctx.jax_device()) \
-            if self._diff else None
+        # Training programs' runtime 1.0 (lower.materialize_scalar); None for graphs that
+        # need none. FusedTrainer passes the same one.
+        self._materialize = materialize_scalar(program.lowered, ctx.jax_device())
 
     # -- construction -----------------------------------------------------------------
     @classmethod

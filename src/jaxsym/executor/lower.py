@@ -368,14 +368,13 @@ class _PreparedForward:
 
     def __init__(self, lowered: Lowered) -> None:
         n_args = len(lowered.arg_names)
-        n_vars = n_args + len(lowered.aux_names)
         self._lowered = lowered
         # Positions of the variables that `prepare` reads, among the flat arrays.
         self._sources = tuple(lowered.preparation_inputs(  # type: ignore[arg-type]
-            range(n_args), range(n_args, n_vars)))
+            range(n_args), range(n_args, n_args + len(lowered.aux_names))))
+
         def main(prepared: Any, *arrays: Array) -> Array | tuple[Array, ...]:
-            return _packed(lowered(arrays[:n_args], arrays[n_args:n_vars], arrays[n_vars]
-                                   if lowered.needs_key else None, False, prepared)[0])
+            return _flat_call(lowered, arrays, False, prepared)
         self._main = jax.jit(main, compiler_options=compiler_options(lowered, False))
         self._inputs: tuple[Array, ...] = ()
         self._prepared: Any = None
@@ -389,16 +388,22 @@ class _PreparedForward:
         return self._main(self._prepared, *arrays)
 
 
-def _packed(outs: list[Array]) -> Array | tuple[Array, ...]:
-    """The single output itself, else a tuple: on a tiny graph, packing and unpacking
-    a one-element tuple is a measurable part of the call."""
+def _flat_call(lowered: Lowered, arrays: Sequence[Array], is_train: bool,
+               prepared: Any = None) -> Array | tuple[Array, ...]:
+    """`lowered` on flat `(*args, *aux[, key])`, new aux dropped: the single output
+    itself, else a tuple (on a tiny graph, packing and unpacking a one-element tuple is
+    a measurable part of the call)."""
+    n_args = len(lowered.arg_names)
+    n_vars = n_args + len(lowered.aux_names)
+    key = arrays[n_vars] if lowered.needs_key else None
+    outs = lowered(arrays[:n_args], arrays[n_args:n_vars], key, is_train, prepared)[0]
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 def inference_forward(lowered: Lowered) -> Callable[..., Array | tuple[Array, ...]]:
     """The compiled `(*args, *aux[, key]) -> outputs` for `forward(is_train=False)`.
 
-    Flat positional arrays in and the outputs out (`_packed`; inference leaves aux
+    Flat positional arrays in and the outputs out (`_flat_call`; inference leaves aux
     alone): the shortest path through jax's C++ dispatch. The key comes last, only
     when the graph draws random numbers. Graphs with convolutions get their kernels
     prepared once per set of weights (see `Lowered.prepare`); others are one jitted
@@ -411,13 +416,9 @@ def inference_forward(lowered: Lowered) -> Callable[..., Array | tuple[Array, ..
 
 def outputs_forward(lowered: Lowered, is_train: bool
                     ) -> Callable[..., Array | tuple[Array, ...]]:
-    """`(*args, *aux[, key]) -> outputs` (`_packed`) as one jitted call, new aux dropped."""
-    n_args = len(lowered.arg_names)
-    n_vars = n_args + len(lowered.aux_names)
-
+    """`(*args, *aux[, key]) -> outputs` (see `_flat_call`) as one jitted call."""
     def run(*arrays: Array) -> Array | tuple[Array, ...]:
-        key = arrays[n_vars] if lowered.needs_key else None
-        return _packed(lowered(arrays[:n_args], arrays[n_args:n_vars], key, is_train)[0])
+        return _flat_call(lowered, arrays, is_train)
     # No backward pass here, whatever is_train says: the inference options fit.
     return jax.jit(run, compiler_options=compiler_options(lowered, False))
 

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from .. import _rng
 from ..base import MXNetError
 from ..executor.executor import Executor
-from ..executor.lower import compiler_options, materialize_scalar
+from ..executor.lower import compiler_options
 
 
 class FusedTrainer:
@@ -65,7 +65,6 @@ class FusedTrainer:
                 self._store[index] = jax.device_put(
                     optimizer.init_state(executor.arg_arrays[pos]._data), self.device)
         self._cache: dict[tuple, Any] = {}
-        self._materialize = materialize_scalar(executor._program.lowered, self.device)
 
     @property
     def states(self) -> list[Any]:
@@ -173,7 +172,7 @@ class FusedTrainer:
         new_params, self.states, new_aux, outs, stats = self._fused(fold, label_positions)(
             params, self._committed(self.states), args,
             self._committed([a._data for a in ex.aux_arrays]), lrs, wds, ts, rng,
-            self._materialize)
+            ex._materialize)
         for pos, value in zip(self.arg_positions, new_params):
             ex.arg_arrays[pos]._data = value
         for handle, value in zip(ex.aux_arrays, new_aux):
