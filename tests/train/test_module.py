@@ -220,3 +220,25 @@ def test_device_metric_local_and_global_counters_match_host():
     np.testing.assert_allclose(dev_local[1], local[1], rtol=1e-6)
     np.testing.assert_allclose(dev_glob[1], glob[1], rtol=1e-6)
     assert dev_local[1] != dev_glob[1]
+
+
+def test_step_hyperparameters_stay_on_the_device_and_follow_the_host_values():
+    import jax
+
+    from jaxsym.train.step import _StepHyperparams
+    hyper = _StepHyperparams(jax.devices()[0])
+    lrs, wds, ts = (np.array([0.1, 0.2], np.float32), np.array([1e-4, 0.0], np.float32),
+                    np.array([1, 1], np.int32))
+    first = hyper(lrs, wds, ts)
+    for got, want in zip(first, (lrs, wds, ts)):
+        np.testing.assert_array_equal(np.asarray(got), want)
+    next_ts = jax.numpy.asarray(ts + 1)
+    hyper.returned(ts, next_ts)
+    # Unchanged rates and the counts the step returned: no new device arrays.
+    second = hyper(lrs, wds, ts + 1)
+    assert second[0] is first[0] and second[1] is first[1] and second[2] is next_ts
+    # A new rate, or counts the optimizer moved in between, reach the device as they are.
+    third = hyper(lrs * 0.5, wds, ts + 7)
+    assert third[1] is first[1]
+    np.testing.assert_array_equal(np.asarray(third[0]), lrs * 0.5)
+    np.testing.assert_array_equal(np.asarray(third[2]), ts + 7)

@@ -3,8 +3,9 @@
 One compiled function does forward, backward, the optimizer update, the new aux states
 and, when the caller passes a metric's `_fold`, the metric's batch statistics:
 `(params, states, other_args, aux, lrs, wds, ts, key) -> (params, states, aux, outputs,
-stats)`, with params, optimizer states and aux donated. Learning rates, weight decays
-and update counts are traced arguments, so schedules never recompile. Parameters stay
+stats, ts + 1)`, with params, optimizer states and aux donated. Learning rates, weight
+decays and update counts are traced arguments, so schedules never recompile; they stay
+on the device from step to step (see `_StepHyperparams`). Parameters stay
 in the executor's NDArray handles, which are rebound to the new arrays each step.
 Trainers of executors that share those handles (BucketingModule's buckets, a Module's
 reshapes) also share one store of optimizer states, keyed by the optimizer's index.
@@ -17,11 +18,42 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _rng
 from ..base import MXNetError
 from ..executor.executor import Executor
 from ..executor.lower import compiler_options
+
+
+class _StepHyperparams:
+    """The optimizer's per-step `(lrs, wds, ts)` as device arrays, copied only on change.
+
+    Each small host array passed to a jitted step is a host-to-device copy, and three
+    of them per step cost an MLP step 4-7% (measured against the same step fed device
+    arrays). Rates and decays usually stay the same from step to step, and a step
+    returns its counts plus one, which are the next step's counts unless the optimizer's
+    counters changed in between: the host values are always compared, never assumed.
+    """
+
+    def __init__(self, device: Any) -> None:
+        self._device = device
+        self._last: dict[str, tuple[bytes, jax.Array]] = {}
+
+    def _put(self, kind: str, host: np.ndarray) -> jax.Array:
+        key = host.tobytes()
+        last = self._last.get(kind)
+        if last is None or last[0] != key:
+            last = self._last[kind] = (key, jax.device_put(host, self._device))
+        return last[1]
+
+    def __call__(self, lrs: np.ndarray, wds: np.ndarray, ts: np.ndarray
+                 ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        return self._put("lrs", lrs), self._put("wds", wds), self._put("ts", ts)
+
+    def returned(self, ts: np.ndarray, next_ts: jax.Array) -> None:
+        """Keep a step's `ts + 1` (on the device) for the next step's counts."""
+        self._last["ts"] = ((ts + 1).tobytes(), next_ts)
 
 
 class FusedTrainer:
@@ -65,6 +97,7 @@ class FusedTrainer:
                 self._store[index] = jax.device_put(
                     optimizer.init_state(executor.arg_arrays[pos]._data), self.device)
         self._cache: dict[tuple, Any] = {}
+        self._hyperparams = _StepHyperparams(self.device)
 
     @property
     def states(self) -> list[Any]:
@@ -117,7 +150,8 @@ class FusedTrainer:
                 (grads,) = pullback([jnp.ones_like(o) for o in outs])
                 new_params, new_states = self._optimizer_update(params, grads, states,
                                                                 lrs, wds, ts)
-                return new_params, new_states, new_aux, outs, metric_stats(args, outs)
+                return (new_params, new_states, new_aux, outs, metric_stats(args, outs),
+                        ts + 1)
             self._cache[key] = jax.jit(
                 step, donate_argnums=(0, 1, 3),
                 compiler_options=compiler_options(lowered, True, self.device))
@@ -127,7 +161,7 @@ class FusedTrainer:
         key = ("update", self.optimizer.static_config())
         if key not in self._cache:
             def update(params, grads, states, lrs, wds, ts):
-                return self._optimizer_update(params, grads, states, lrs, wds, ts)
+                return (*self._optimizer_update(params, grads, states, lrs, wds, ts), ts + 1)
             self._cache[key] = jax.jit(update, donate_argnums=(0, 2))
         return self._cache[key]
 
@@ -161,7 +195,8 @@ class FusedTrainer:
                 "when calling backward. If you are attempting to minimize the output as an "
                 "objective, please modify your network and pass it through the make_loss "
                 "symbol.")
-        lrs, wds, ts = self.optimizer.step_inputs(self.indices)
+        host = self.optimizer.step_inputs(self.indices)
+        lrs, wds, ts = self._hyperparams(*host)
         args = [a._data for a in ex.arg_arrays]
         params = [args[pos] for pos in self.arg_positions]
         for pos in self.arg_positions:
@@ -169,10 +204,12 @@ class FusedTrainer:
         args = self._committed(args)
         params = self._committed(params)
         rng = _rng.next_key() if ex._program.lowered.needs_key else None
-        new_params, self.states, new_aux, outs, stats = self._fused(fold, label_positions)(
+        new_params, self.states, new_aux, outs, stats, next_ts = self._fused(
+            fold, label_positions)(
             params, self._committed(self.states), args,
             self._committed([a._data for a in ex.aux_arrays]), lrs, wds, ts, rng,
             ex._materialize)
+        self._hyperparams.returned(host[2], next_ts)
         for pos, value in zip(self.arg_positions, new_params):
             ex.arg_arrays[pos]._data = value
         for handle, value in zip(ex.aux_arrays, new_aux):
@@ -183,9 +220,11 @@ class FusedTrainer:
     def apply_gradients(self) -> None:
         """Update from the gradients the executor's backward left in its grad arrays."""
         ex = self.executor
-        lrs, wds, ts = self.optimizer.step_inputs(self.indices)
+        host = self.optimizer.step_inputs(self.indices)
         params = [ex.arg_arrays[pos]._data for pos in self.arg_positions]
         grads = [ex.grad_arrays[pos]._data for pos in self.arg_positions]  # type: ignore[union-attr]
-        new_params, self.states = self._update_only()(params, grads, self.states, lrs, wds, ts)
+        new_params, self.states, next_ts = self._update_only()(
+            params, grads, self.states, *self._hyperparams(*host))
+        self._hyperparams.returned(host[2], next_ts)
         for pos, value in zip(self.arg_positions, new_params):
             ex.arg_arrays[pos]._data = value
