@@ -32,9 +32,9 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("MXNET_SUBGRAPH_BACKEND", "NONE")
-import cv2  # noqa: E402
-import mxnet as mx  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import mxnet as mx
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "recordio"
@@ -70,21 +70,21 @@ NORM = {"mean_r": 123.68, "mean_g": 116.28, "mean_b": 103.53, "std_r": 58.395,
         "std_g": 57.12, "std_b": 57.375, "scale": 0.5}
 ITERS = {
     # name: (rec variant, use idx, epochs, ImageRecordIter kwargs)
-    "png_norm": ("png", False, 3, dict(data_shape=(3, 10, 10), batch_size=4, **NORM)),
-    "jpg_resize_idx": ("jpg_resize", True, 2, dict(data_shape=(3, 8, 8), batch_size=4,
-                                                  resize=8, round_batch=False,
-                                                  scale=1 / 255)),
-    "gray": ("png", False, 1, dict(data_shape=(1, 10, 12), batch_size=3)),
-    "mean_img": ("png", True, 1, dict(data_shape=(3, 10, 10), batch_size=6, scale=2.0,
-                                      mean_img="mean.bin")),
-    "mean_created": ("png", False, 1, dict(data_shape=(3, 10, 10), batch_size=5,
-                                           mean_img="mean_created.bin")),
-    "multi": ("multi", True, 1, dict(data_shape=(3, 8, 8), batch_size=4, label_width=2,
-                                     data_name="img", label_name="lab")),
-    "uint8": ("jpg_resize", False, 1, dict(data_shape=(3, 10, 10), batch_size=2,
-                                           dtype="uint8")),
+    "png_norm": ("png", False, 3, {"data_shape": (3, 10, 10), "batch_size": 4, **NORM}),
+    "jpg_resize_idx": ("jpg_resize", True, 2, {"data_shape": (3, 8, 8), "batch_size": 4,
+                                               "resize": 8, "round_batch": False,
+                                               "scale": 1 / 255}),
+    "gray": ("png", False, 1, {"data_shape": (1, 10, 12), "batch_size": 3}),
+    "mean_img": ("png", True, 1, {"data_shape": (3, 10, 10), "batch_size": 6, "scale": 2.0,
+                                  "mean_img": "mean.bin"}),
+    "mean_created": ("png", False, 1, {"data_shape": (3, 10, 10), "batch_size": 5,
+                                       "mean_img": "mean_created.bin"}),
+    "multi": ("multi", True, 1, {"data_shape": (3, 8, 8), "batch_size": 4, "label_width": 2,
+                                 "data_name": "img", "label_name": "lab"}),
+    "uint8": ("jpg_resize", False, 1, {"data_shape": (3, 10, 10), "batch_size": 2,
+                                       "dtype": "uint8"}),
 }
-PART_SHAPE = dict(data_shape=(3, 4, 4), batch_size=1, round_batch=False)
+PART_SHAPE = {"data_shape": (3, 4, 4), "batch_size": 1, "round_batch": False}
 
 
 def make_images(root: Path) -> None:
@@ -203,10 +203,7 @@ def record_iters(expected: dict, manifest: dict) -> None:
             kwargs = dict(kwargs, path_imgrec=f"{rec}.rec")
             if with_idx:
                 kwargs["path_imgidx"] = f"{rec}.idx"
-            if kwargs.get("dtype") == "uint8":
-                it = mx.io.ImageRecordIter(**kwargs)
-            else:
-                it = mx.io.ImageRecordIter(**kwargs)
+            it = mx.io.ImageRecordIter(**kwargs)
             epochs_out = run_iter(it, epochs)
             manifest["iters"][name] = {
                 "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()},

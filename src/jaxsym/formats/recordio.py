@@ -199,6 +199,15 @@ class MXRecordIO:
         self._check_pid()
         return self._read_record(skip=False)
 
+    def read_at(self, pos: int) -> bytes:
+        """The payload of the record starting at byte offset `pos`; reading goes on after it."""
+        self._require(writing=False)
+        self._seek(pos)
+        record = self._read_record(skip=False)
+        if record is None:
+            raise self._fail(pos, "no record here: it is the end of the file")
+        return record
+
     def _seek(self, pos: int) -> None:
         assert self._file is not None
         self._file.seek(pos)
@@ -339,11 +348,7 @@ class MXIndexedRecordIO(MXRecordIO):
     def read_idx(self, idx: Any) -> bytes:
         """The payload of the record with key `idx`."""
         self.seek(idx)
-        record = self.read()
-        if record is None:
-            raise self._fail(self.idx[idx], f"the index's offset for key {idx!r} is at the "
-                                            "end of the file")
-        return record
+        return self.read_at(self.idx[idx])
 
     def write_idx(self, idx: Any, buf: bytes | bytearray | memoryview) -> None:
         """Appends `buf` as a record under key `idx`."""

@@ -69,8 +69,6 @@ def write_list(path_out: str, image_list: Sequence[Sequence[Any]]) -> None:
 
 def make_list(args: argparse.Namespace) -> None:
     """Writes PREFIX[_i][_train|_val|_test].lst, as MXNet's `--list` mode."""
-    if not os.path.isdir(args.root):
-        raise MXNetError(f"im2rec: image folder {args.root!r} does not exist")
     image_list = list(list_images(args.root, args.recursive, args.exts))
     if args.shuffle:
         # MXNet's fixed seed: the same images give the same shuffled list.
@@ -207,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
     """Runs the list or pack mode for parsed arguments; returns the exit status."""
     args.prefix = os.path.abspath(args.prefix)
     args.root = os.path.abspath(args.root)
+    if not os.path.isdir(args.root):
+        raise MXNetError(f"im2rec: image folder {args.root!r} does not exist")
     if args.list:
         make_list(args)
         return 0
