@@ -22,7 +22,7 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 # (how users reach it, module); the top-level facade is listed by name below.
 MODULES: list[tuple[str, types.ModuleType]] = [
     ("mx.sym", mx.sym), ("mx.nd", mx.nd), ("mx.model", mx.model), ("mx.mod", mx.mod),
-    ("mx.io", mx.io), ("mx.init", mx.init), ("mx.optimizer", mx.optimizer),
+    ("mx.io", mx.io), ("mx.recordio", mx.recordio), ("mx.init", mx.init), ("mx.optimizer", mx.optimizer),
     ("mx.lr_scheduler", mx.lr_scheduler), ("mx.metric", mx.metric),
     ("mx.callback", mx.callback), ("mx.viz", mx.viz), ("mx.random", mx.random),
     ("mx.name", mx.name),

@@ -20,6 +20,7 @@ from . import symbol as symbol
 from . import symbol as sym
 from . import random as random
 from . import io as io
+from .formats import recordio as recordio
 from . import viz as viz
 from .train import callback as callback
 from .train import initializer as initializer
@@ -37,5 +38,5 @@ __version__ = "0.1.0"
 __all__ = [
     "AttrScope", "Context", "MXNetError", "base", "callback", "cpu", "current_context", "gpu",
     "init", "initializer", "io", "lr_scheduler", "metric", "mod", "model", "module", "name",
-    "nd", "ndarray", "opt", "optimizer", "random", "sym", "symbol", "viz",
+    "nd", "ndarray", "opt", "optimizer", "random", "recordio", "sym", "symbol", "viz",
 ]

@@ -1,4 +1,4 @@
-"""The `jaxsym` command: summary, plot, predict and demo.
+"""The `jaxsym` command: summary, plot, predict, demo and im2rec.
 
 Errors in what the user gave (missing or corrupt files, bad `--shape`) print one line on
 stderr and exit with status 2; anything else is a bug and keeps its traceback.
@@ -29,6 +29,8 @@ _EXAMPLES = """examples:
   jaxsym summary lenet-symbol.json --shape data=1,1,8,8
   jaxsym plot lenet-symbol.json --shape data=1,1,8,8 -o lenet.svg
   jaxsym predict jaxsym-demo/lenet 12 --input batch.npy
+  jaxsym im2rec data images/ --list --recursive   # data.lst: one label per folder
+  jaxsym im2rec data images/ --resize 256          # data.rec + data.idx, as MXNet's im2rec
 """
 
 
@@ -63,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default="jaxsym-demo", help="folder for the files it writes")
     p.add_argument("--epochs", type=int, default=10, help="training epochs (default 10)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    from .tools import im2rec
+    sub.add_parser("im2rec", parents=[im2rec.build_parser(add_help=False)],
+                   help="MXNet's im2rec: list images, or pack a .lst into .rec/.idx",
+                   description=im2rec.build_parser().description,
+                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -102,6 +109,9 @@ def _run(args: argparse.Namespace) -> int:
         from .demo import run
         result = run(args.out, args.epochs, progress=not args.no_progress)
         return 0 if result["accuracy"] >= 0.95 else 1
+    elif args.command == "im2rec":
+        from .tools import im2rec
+        return im2rec.run(args)
     return 0
 
 

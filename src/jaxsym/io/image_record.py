@@ -1,0 +1,325 @@
+"""MXNet's ImageRecordIter: batches of decoded, cropped, normalised images from a `.rec` file.
+
+Reproduces MXNet 1.9.1's C++ iterator (src/io/iter_image_recordio_2.cc and the default
+augmenter) on OpenCV, serially:
+
+* Colour: OpenCV decodes BGR and the iterator writes **RGB** (RGBA for 4 channels): NCHW,
+  float32 (or uint8 with `dtype='uint8'`). `data_shape[0] == 1` decodes as grayscale.
+* Per image: resize the shorter edge to `resize` (the longer by integer division), crop
+  `data_shape[1:]` at the centre (or at random, `rand_crop`), then
+  `(pixel - mean) * (scale / std)` per channel, or `(pixel - mean_img) * (scale / std)`,
+  in float32; then mirror (`mirror`, or `rand_mirror` with probability 1/2).
+* Labels: the record's header label, or its `flag` float32 labels, which must number
+  `label_width`; shape (batch,) for `label_width=1`, else (batch, label_width).
+* Order: file order; `shuffle` reorders every pass (not MXNet's random stream). Parts of
+  `num_parts` hold a contiguous range of records: by bytes (dmlc's split, record-aligned)
+  without `path_imgidx`, by record count with it.
+* `round_batch=True` completes the last batch from the next pass and reports `pad`; the
+  next epoch then goes on after those records, so 6 images in batches of 4 give 2, 1, 2,
+  ... batches per epoch. `round_batch=False` gives a short batch with `pad=0`, as MXNet
+  does; its tail is zero here, stale memory in MXNet.
+* `mean_img` names a `mx.nd.save` file; when it is missing the mean of the part's images
+  is computed, saved there, and used, as MXNet does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..base import MXNetError, MXNetValueError
+from ..formats._cv2 import require_cv2
+from ..formats.params import load_arrays, save_arrays
+from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, unpack
+from ..ndarray.ndarray import NDArray, array
+from .io import DataBatch, DataDesc, DataIter
+
+# MXNet options that change nothing here (threads, prefetching, logging, devices).
+_IGNORED = {"preprocess_threads", "prefetch_buffer", "verbose", "ctx", "device_id",
+            "shuffle_chunk_size", "shuffle_chunk_seed"}
+# MXNet augmentations jaxsym does not implement, with the defaults that turn them off.
+_UNSUPPORTED = {"max_rotate_angle": 0, "max_aspect_ratio": 0.0, "max_shear_ratio": 0.0,
+                "max_crop_size": -1, "min_crop_size": -1, "max_random_scale": 1.0,
+                "min_random_scale": 1.0, "max_img_size": 1e10, "min_img_size": 0.0,
+                "random_h": 0, "random_s": 0, "random_l": 0, "rotate": -1, "pad": 0,
+                "fill_value": 255, "max_random_contrast": 0.0, "max_random_illumination": 0.0,
+                "path_imglist": "", "aug_seq": "aug_default"}
+_INTERP_NAMES = ("INTER_NEAREST", "INTER_LINEAR", "INTER_CUBIC", "INTER_AREA", "INTER_LANCZOS4")
+_DECODE_FLAG = {1: 0, 3: 1, 4: -1}  # channels -> cv2.imdecode flag
+
+
+def _dmlc_byte_part(offsets: list[int], total: int, part: int, num_parts: int) -> list[int]:
+    """dmlc's InputSplit: equal 4-aligned byte ranges, each moved to the next record start."""
+    step = -(-total // num_parts)
+    step += -step % 4
+    begin, end = min(step * part, total), min(step * (part + 1), total)
+    return [pos for pos in offsets if begin <= pos < end]
+
+
+class ImageRecordIter(DataIter):
+    """Iterates over a RecordIO file of images (from im2rec), as `mx.io.ImageRecordIter`.
+
+    Args:
+      path_imgrec: the `.rec` file.
+      data_shape: (channels, height, width) of each output image; channels 1, 3 or 4.
+      batch_size: images per batch.
+      path_imgidx: its `.idx` file (optional; changes how `num_parts` splits).
+      label_width: labels per image.
+      shuffle, seed: reorder the records each pass, from numpy's RandomState(seed).
+      rand_crop, rand_mirror, mirror: random crop position, random or forced mirror.
+      resize: scale the shorter edge to this before cropping (-1: off).
+      inter_method: OpenCV interpolation for `resize`: 1 bilinear, 2 cubic, 3 area,
+        4 lanczos4, 9 auto, 10 random.
+      mean_r, mean_g, mean_b, mean_a, std_r, std_g, std_b, std_a, scale: normalisation.
+      mean_img: a `mx.nd.save` file with one (c, h, w) mean image, made if missing.
+      round_batch, data_name, label_name, num_parts, part_index: as MXNet.
+      dtype: 'float32' or 'uint8' (raw RGB pixels, no normalisation).
+      seed_aug: seeds the random crop and mirror.
+    """
+
+    def __init__(self, path_imgrec: str, data_shape: Sequence[int], batch_size: int,
+                 path_imgidx: str = "", label_width: int = 1, shuffle: bool = False,
+                 seed: int = 0, rand_crop: bool = False, rand_mirror: bool = False,
+                 mirror: bool = False, resize: int = -1, inter_method: int = 1,
+                 mean_img: str = "", mean_r: float = 0.0, mean_g: float = 0.0,
+                 mean_b: float = 0.0, mean_a: float = 0.0, std_r: float = 1.0,
+                 std_g: float = 1.0, std_b: float = 1.0, std_a: float = 1.0,
+                 scale: float = 1.0, round_batch: bool = True, data_name: str = "data",
+                 label_name: str = "softmax_label", num_parts: int = 1, part_index: int = 0,
+                 dtype: str = "float32", seed_aug: int | None = None, **kwargs: Any) -> None:
+        super().__init__(batch_size)
+        self._check_options(kwargs)
+        self.data_shape = tuple(int(d) for d in data_shape)
+        if len(self.data_shape) != 3 or self.data_shape[0] not in _DECODE_FLAG \
+                or min(self.data_shape) <= 0:
+            raise MXNetValueError(f"ImageRecordIter: data_shape must be (channels, height, "
+                                  f"width) with 1, 3 or 4 channels, got {data_shape}")
+        if batch_size <= 0 or label_width <= 0:
+            raise MXNetValueError(f"ImageRecordIter: batch_size and label_width must be "
+                                  f"positive, got {batch_size} and {label_width}")
+        if not 0 <= part_index < num_parts:
+            raise MXNetValueError(f"ImageRecordIter: part_index {part_index} is not in "
+                                  f"[0, num_parts={num_parts})")
+        if inter_method not in (1, 2, 3, 4, 9, 10):
+            raise MXNetValueError(f"ImageRecordIter: invalid inter_method {inter_method}; "
+                                  "valid: 1, 2, 3, 4, 9, 10")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.uint8):
+            raise MXNetValueError(f"ImageRecordIter: dtype must be 'float32' or 'uint8', "
+                                  f"got {dtype!r}")
+        self._cv2 = require_cv2("ImageRecordIter")
+        self.label_width = label_width
+        self.rand_crop, self.rand_mirror, self.mirror = rand_crop, rand_mirror, mirror
+        self.resize, self.inter_method = resize, inter_method
+        self.round_batch = round_batch
+        self.data_name, self.label_name = data_name, label_name
+        channels = self.data_shape[0]
+        # MXNet's multiplier: scale / std in float32, per output (RGBA) channel.
+        stds = np.array([std_r, std_g, std_b, std_a][:channels], np.float32)
+        self._mult = (np.float32(scale) / stds).reshape(-1, 1, 1)
+        self._mean: np.ndarray = np.array([mean_r, mean_g, mean_b, mean_a][:channels],
+                                          np.float32).reshape(-1, 1, 1)
+        self._shuffle = shuffle
+        self._rng = np.random.RandomState(seed)
+        self._aug_rng = np.random.RandomState(111 + (seed_aug or 0))
+        if path_imgidx:
+            self._rec: MXRecordIO = MXIndexedRecordIO(path_imgidx, path_imgrec, "r")
+            offsets = sorted(set(self._rec.idx.values()))  # type: ignore[attr-defined]
+            step = -(-len(offsets) // num_parts)
+            self._offsets = offsets[step * part_index:step * (part_index + 1)]
+        else:
+            self._rec = MXRecordIO(path_imgrec, "r")
+            self._offsets = _dmlc_byte_part(self._rec.record_offsets(),
+                                            os.path.getsize(path_imgrec), part_index, num_parts)
+        if not self._offsets:
+            raise MXNetValueError(f"ImageRecordIter: {path_imgrec}: part {part_index} of "
+                                  f"{num_parts} holds no records")
+        if mean_img and self.dtype == np.float32:
+            self._mean = self._mean_image(mean_img)
+        self._overflow = False
+        self._new_pass()
+        self._batch: tuple[np.ndarray, np.ndarray, int] | None = None
+
+    @staticmethod
+    def _check_options(kwargs: dict[str, Any]) -> None:
+        for name, value in kwargs.items():
+            if name in _IGNORED:
+                continue
+            if name in _UNSUPPORTED:
+                if value != _UNSUPPORTED[name]:
+                    raise MXNetValueError(f"ImageRecordIter: {name}={value!r} is not supported "
+                                          f"by jaxsym (only its default {_UNSUPPORTED[name]!r})")
+                continue
+            raise MXNetValueError(f"ImageRecordIter: unknown argument {name!r}; see "
+                                  "help(mx.io.ImageRecordIter)")
+
+    @property
+    def provide_data(self) -> list[DataDesc]:
+        return [DataDesc(self.data_name, (self.batch_size,) + self.data_shape,
+                         self.dtype.type)]
+
+    @property
+    def provide_label(self) -> list[DataDesc]:
+        shape = (self.batch_size,) + ((self.label_width,) if self.label_width > 1 else ())
+        return [DataDesc(self.label_name, shape, np.float32)]
+
+    # --- one image ----------------------------------------------------------------------
+
+    def _interpolation(self, old: tuple[int, int], new: tuple[int, int]) -> int:
+        """MXNet's inter_method: 9 picks by direction, 10 at random."""
+        method = self.inter_method
+        if method == 9:
+            method = (2 if new[0] > old[0] and new[1] > old[1]
+                      else 3 if new[0] < old[0] and new[1] < old[1] else 1)
+        elif method == 10:
+            method = int(self._aug_rng.randint(0, 5))
+        return getattr(self._cv2, _INTERP_NAMES[method])
+
+    def _image(self, pos: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Decoded, resized and cropped HWC (BGR order) image, its labels, and the mirror flag."""
+        header, payload = unpack(self._rec.read_at(pos))
+        where = f"{self._rec.uri}: record id {header.id} at byte offset {pos}"
+        channels, height, width = self.data_shape
+        img = self._cv2.imdecode(np.frombuffer(payload, np.uint8), _DECODE_FLAG[channels])
+        if img is None:
+            raise MXNetValueError(f"{where}: OpenCV cannot decode its {len(payload)} image bytes")
+        img = img.reshape(img.shape[:2] + (-1,))
+        if img.shape[2] != channels:
+            raise MXNetValueError(f"{where}: the image has {img.shape[2]} channels, "
+                                  f"data_shape asks for {channels}")
+        if header.flag > 0:
+            if header.flag != self.label_width:
+                raise MXNetValueError(f"{where}: the record has {header.flag} labels but "
+                                      f"label_width is {self.label_width}")
+            label = np.asarray(header.label, np.float32)
+        elif self.label_width != 1:
+            raise MXNetValueError(f"{where}: label_width must be 1 unless the records are "
+                                  "packed with multi-dimensional labels")
+        else:
+            label = np.array([header.label], np.float32)
+        if self.resize > 0:
+            rows, cols = img.shape[:2]
+            new = ((self.resize, self.resize * rows // cols) if rows > cols
+                   else (self.resize * cols // rows, self.resize))
+            img = self._cv2.resize(img, new, interpolation=self._interpolation((cols, rows), new))
+            img = img.reshape(img.shape[:2] + (-1,))
+        rows, cols = img.shape[:2]
+        if rows < height or cols < width:
+            raise MXNetValueError(f"{where}: the image is {rows}x{cols} (after resize), smaller "
+                                  f"than data_shape's {height}x{width}; set resize")
+        y, x = rows - height, cols - width
+        if self.rand_crop:
+            y, x = self._aug_rng.randint(0, y + 1), self._aug_rng.randint(0, x + 1)
+        else:
+            y, x = y // 2, x // 2
+        mirrored = self.mirror or bool(self.rand_mirror and self._aug_rng.rand() < 0.5)
+        return img[y:y + height, x:x + width], label, mirrored
+
+    def _process(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
+        """One output image (CHW, RGB) and its labels."""
+        img, label, mirrored = self._image(pos)
+        # OpenCV's BGR(A) to RGB(A).
+        order = [2, 1, 0, 3][:img.shape[2]] if img.shape[2] > 1 else [0]
+        chw = img[:, :, order].transpose(2, 0, 1)
+        if self.dtype == np.float32:
+            chw = (chw.astype(np.float32) - self._mean) * self._mult
+        if mirrored:
+            chw = chw[:, :, ::-1]
+        return chw, label
+
+    def _mean_image(self, path: str) -> np.ndarray:
+        """MXNet's mean image: loaded from `path`, or the part's mean, saved to `path`."""
+        if os.path.exists(path):
+            loaded = load_arrays(path)
+            arrays = list(loaded.values()) if isinstance(loaded, dict) else loaded
+            if len(arrays) != 1 or arrays[0].shape != self.data_shape:
+                raise MXNetValueError(f"ImageRecordIter: mean_img {path}: expected one array "
+                                      f"of shape {self.data_shape}, found "
+                                      f"{[a.shape for a in arrays]}")
+            return arrays[0].astype(np.float32)
+        total = np.zeros(self.data_shape, np.float32)
+        for pos in self._offsets:
+            total += self._process(pos)[0]
+        # MXNet multiplies by the float32 reciprocal of the count.
+        mean = total * (np.float32(1) / np.float32(len(self._offsets)))
+        save_arrays(path, {"mean_img": mean})
+        return mean
+
+    # --- batches --------------------------------------------------------------------------
+
+    def _new_pass(self) -> None:
+        self._order = (list(self._rng.permutation(self._offsets)) if self._shuffle
+                       else self._offsets)
+        self._cursor = 0
+
+    def reset(self) -> None:
+        # After a batch completed from the next pass, MXNet's next epoch goes on from there.
+        if self.round_batch and self._overflow:
+            self._overflow = False
+        else:
+            self._new_pass()
+
+    def iter_next(self) -> bool:
+        if self._overflow:
+            return False
+        taken: list[int] = []
+        pad = 0
+        while len(taken) < self.batch_size:
+            if self._cursor < len(self._order):
+                more = self._order[self._cursor:self._cursor + self.batch_size - len(taken)]
+                taken += more
+                self._cursor += len(more)
+                continue
+            if not taken:
+                return False
+            if not self.round_batch:
+                break  # a short batch; MXNet reports pad 0 for it
+            if self._overflow:
+                raise MXNetValueError("ImageRecordIter: number of input images must be "
+                                      "bigger than the batch size")
+            self._overflow = True
+            pad = self.batch_size - len(taken)
+            self._new_pass()
+        data = np.zeros((self.batch_size,) + self.data_shape, self.dtype)
+        label = np.zeros((self.batch_size, self.label_width), np.float32)
+        for i, pos in enumerate(taken):
+            data[i], label[i] = self._process(pos)
+        self._batch = (data, label[:, 0] if self.label_width == 1 else label, pad)
+        return True
+
+    def _current(self) -> tuple[np.ndarray, np.ndarray, int]:
+        if self._batch is None:
+            raise MXNetError("ImageRecordIter: no current batch; call iter_next() first")
+        return self._batch
+
+    def next(self) -> DataBatch:
+        if not self.iter_next():
+            raise StopIteration
+        return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
+                         index=self.getindex())
+
+    def getdata(self) -> list[NDArray]:
+        data = self._current()[0]
+        return [array(data, dtype=data.dtype)]
+
+    def getlabel(self) -> list[NDArray]:
+        return [array(self._current()[1])]
+
+    def getpad(self) -> int:
+        return self._current()[2]
+
+    def getindex(self) -> np.ndarray:
+        # MXNet's image iterators report no record indices: all zeros.
+        return np.zeros(self.batch_size, np.uint64)
+
+
+class ImageRecordUInt8Iter(ImageRecordIter):
+    """ImageRecordIter with uint8 RGB output and no normalisation (deprecated in MXNet)."""
+
+    def __init__(self, path_imgrec: str, data_shape: Sequence[int], batch_size: int,
+                 **kwargs: Any) -> None:
+        super().__init__(path_imgrec, data_shape, batch_size, dtype="uint8", **kwargs)
+
