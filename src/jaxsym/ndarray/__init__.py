@@ -5,6 +5,7 @@
 
 import types as _types
 
+from ..ops.registry import install_fluent_methods
 from . import op_functions as _op_functions
 from . import random  # noqa: F401
 from .ndarray import (  # noqa: F401
@@ -29,3 +30,4 @@ from .ndarray import (  # noqa: F401
 _internal = _types.ModuleType(__name__ + "._internal")
 _op_functions.install(globals())
 _op_functions.install(vars(_internal))
+install_fluent_methods(NDArray, _op_functions.make)

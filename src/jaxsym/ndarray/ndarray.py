@@ -234,18 +234,6 @@ class NDArray:
     def __imod__(self, o: Any) -> NDArray: return self._inplace(self.__mod__(o))
     def __ipow__(self, o: Any) -> NDArray: return self._inplace(self.__pow__(o))
 
-    # -- fluent methods -----------------------------------------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        from ..ops import registry
-        op_name = registry.fluent_op(name)
-        if op_name is None or name == "reshape":
-            raise AttributeError(f"'NDArray' object has no attribute {name!r}")
-        from .op_functions import make
-
-        def method(*args: Any, **kwargs: Any) -> Any:
-            return make(op_name, name)(self, *args, **kwargs)
-        return method
-
 
 install_python_operators(NDArray, "_binary")
 

@@ -361,17 +361,6 @@ class Symbol:
                 lines += [f"\t{k}={v}" for k, v in sorted(node.attrs.items())]
         return "\n".join(lines) + "\n"
 
-    # -- fluent methods (x.reshape(...), x.sum(...)) -------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        op_name = registry.fluent_op(name)
-        if op_name is None:
-            raise AttributeError(f"'Symbol' object has no attribute {name!r}")
-
-        def method(*args: Any, **kwargs: Any) -> Symbol:
-            from . import op_functions
-            return op_functions.make(op_name, name)(self, *args, **kwargs)
-        return method
-
     def astype(self, dtype: Any) -> Symbol:
         return _create("Cast", [self], {"dtype": dtype})
 
