@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.experimental import multihost_utils
 
 from jaxsym.base import MXNetError, MXNetTypeError, MXNetValueError
@@ -221,7 +222,8 @@ class KVStore(KVStoreBase):
                     "called kv.init or kv.broadcast with this key multiple times")
             data = v._data
             if self.num_workers > 1:
-                data = multihost_utils.broadcast_one_to_all(data)
+                # multihost_utils takes host arrays: a process's jax.Array is local to it.
+                data = jnp.asarray(multihost_utils.broadcast_one_to_all(np.asarray(data)))
             self._store[k] = NDArray(jnp.array(data, copy=True), v.context)
             if isinstance(k, str):
                 self._str_order[k] = len(self._str_order)
@@ -251,7 +253,8 @@ class KVStore(KVStoreBase):
             parts = [self._quantize(key, i, part) for i, part in enumerate(parts)]
         total = functools.reduce(jnp.add, parts)
         if self.num_workers > 1:
-            total = jnp.sum(multihost_utils.process_allgather(total), axis=0)
+            gathered = multihost_utils.process_allgather(np.asarray(total))
+            total = jnp.asarray(np.sum(gathered, axis=0, dtype=gathered.dtype))
         return jnp.array(total, copy=True)
 
     def _quantize(self, key: Key, device: int, grad: jax.Array) -> jax.Array:
