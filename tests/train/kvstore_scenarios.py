@@ -124,6 +124,9 @@ SCENARIOS: dict[str, tuple[str, list]] = {
         ["compression", {"type": "2bit", "threshold": 0.25}], ["init", "g", C(0, (6,))],
         *[op for s in range(3) for op in (["push", "g", R(300 + s, (6,))],
                                           ["pull", "g", Z((6,))])],
+        # A dist store sums the devices' values first and compresses the sum once.
+        *[op for s in range(3) for op in (["push", "g", [R(310 + s, (6,)), R(320 + s, (6,))]],
+                                          ["pull", "g", Z((6,))])],
     ]),
 }
 

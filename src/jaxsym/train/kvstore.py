@@ -21,14 +21,18 @@ MXNet's local-store semantics, kept here (checked against MXNet 1.9.1):
   or `_set_updater`) it calls `updater(key, summed, stored)`, which writes `stored` in
   place. The key is an int, or for str keys the name as bytes (MXNet's C callback).
   Keys are updated in ascending order: ints by value, str keys in their `init` order.
-* 2-bit gradient compression (stores whose type names "device" or "dist") quantises every
-  pushed value, one device's value at a time, with an error-feedback residual per key
-  and device, even when one device pushes.
+* 2-bit gradient compression (stores whose type names "device" or "dist") quantises what
+  is pushed, with an error-feedback residual, even when one device pushes: each device's
+  value in a "device" store, the sum over devices in a "dist" store.
 
 Where MXNet fails late or not at all, this store raises `MXNetError` at once: a push
 whose shape differs from the stored one (MXNet replaces the stored array and fails at the
 next pull), an uninitialised key in `push` or `pushpull`. The stored value is a copy:
 MXNet's store aliases a single pushed array, so writing to it later changes the store.
+
+Module and FeedForward read a store's `type` and `num_workers` (for `rescale_grad`) but
+update in their own compiled step, never through the store (MXNet's `update_on_kvstore`),
+so the store holds no parameters after `fit`; with one process the numbers are the same.
 
 `save_optimizer_states` writes the updater's `get_states()` bytes (an npz archive with a
 JSON header, see `optimizer.Updater`), atomically; MXNet pickles, and its files are not
@@ -247,9 +251,15 @@ class KVStore(KVStoreBase):
                 self._updater(k.encode() if isinstance(k, str) else k, merged, stored)
 
     def _reduce(self, key: Key, arrays: list[NDArray]) -> jax.Array:
-        """The sum over devices (and processes), each device's value compressed if set."""
+        """The sum over devices (and processes), compressed if set.
+
+        MXNet's local stores compress each device's value; its dist stores sum the
+        devices' values first and compress the sum, which the worker sends.
+        """
         parts = [a._data for a in arrays]
-        if self._threshold is not None:
+        if self._threshold is not None and self._dist:
+            parts = [self._quantize(key, 0, functools.reduce(jnp.add, parts))]
+        elif self._threshold is not None:
             parts = [self._quantize(key, i, part) for i, part in enumerate(parts)]
         total = functools.reduce(jnp.add, parts)
         if self.num_workers > 1:
