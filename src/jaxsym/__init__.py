@@ -25,6 +25,8 @@ from . import viz as viz
 from .train import callback as callback
 from .train import initializer as initializer
 from .train import initializer as init
+from .train import kvstore as kv
+from .train import kvstore as kvstore
 from .train import lr_scheduler as lr_scheduler
 from .train import metric as metric
 from .train import model as model
@@ -37,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AttrScope", "Context", "MXNetError", "base", "callback", "cpu", "current_context", "gpu",
-    "init", "initializer", "io", "lr_scheduler", "metric", "mod", "model", "module", "name",
-    "nd", "ndarray", "opt", "optimizer", "random", "recordio", "sym", "symbol", "viz",
+    "init", "initializer", "io", "kv", "kvstore", "lr_scheduler", "metric", "mod", "model",
+    "module", "name", "nd", "ndarray", "opt", "optimizer", "random", "recordio", "sym", "symbol",
+    "viz",
 ]

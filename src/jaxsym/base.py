@@ -67,9 +67,11 @@ class Context:
         """The jax device behind this context; a missing GPU is a clear error."""
         import jax
 
+        # This process's devices: MXNet's gpu(i) is the i-th GPU of the machine the
+        # process runs on, also when jax.distributed joins several processes.
         if self.device_type == "gpu":
             try:
-                devices = jax.devices("gpu")
+                devices = jax.local_devices(backend="gpu")
             except RuntimeError:
                 devices = []
             if self.device_id >= len(devices):
@@ -77,7 +79,7 @@ class Context:
                     f"{self} is not available: this machine has {len(devices)} GPU(s) "
                     "visible to JAX (install jax[cuda12] and check the driver)")
             return devices[self.device_id]
-        return jax.devices("cpu")[0]
+        return jax.local_devices(backend="cpu")[0]
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Context) and self.device_type == other.device_type

@@ -18,6 +18,7 @@ from . import metric as metric_mod
 from . import optimizer as opt
 from .callback import LogValidationMetricsCallback
 from .initializer import Uniform
+from .kvstore import _resolve as _resolve_kvstore
 from .step import FusedTrainer
 
 BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", "locals"])
@@ -300,13 +301,14 @@ class FeedForward:
             list(data.provide_data) + list(data.provide_label))
         if not isinstance(eval_metric, metric_mod.EvalMetric):
             eval_metric = metric_mod.create(eval_metric)
+        kv = _resolve_kvstore(kvstore, len(self.ctx))
         param_idx2name = dict(enumerate(param_names))
         self.kwargs["param_idx2name"] = param_idx2name
         if isinstance(self.optimizer, str):
             batch_size = data.batch_size
-            kv_type = getattr(kvstore, "type", kvstore) or ""
-            if "dist" in kv_type and "_async" not in kv_type:
-                batch_size *= getattr(kvstore, "num_workers", 1)
+            # MXNet's FeedForward scales by the workers of every dist store but the async.
+            if kv and "dist" in kv.type and "_async" not in kv.type:
+                batch_size *= kv.num_workers
             optimizer = opt.create(self.optimizer, rescale_grad=1.0 / batch_size,
                                    **self.kwargs)
         else:

@@ -21,6 +21,7 @@ from ...ndarray.ndarray import NDArray, array
 from .. import metric as metric_mod
 from .. import optimizer as opt
 from ..initializer import InitDesc, Uniform
+from ..kvstore import _resolve as _resolve_kvstore
 from ..model import BatchEndParam, load_checkpoint, split_params
 from ..step import FusedTrainer
 
@@ -497,11 +498,11 @@ class Module(BaseModule):
         if self.optimizer_initialized and not force_init:
             self.logger.warning("optimizer already initialized, ignoring...")
             return
+        kv = _resolve_kvstore(kvstore, len(self._context))
         batch_size = self._data_shapes[0].shape[0]
-        num_workers = getattr(kvstore, "num_workers", 1)
-        kv_type = getattr(kvstore, "type", kvstore) or ""
-        if "dist" in kv_type and "_sync" in kv_type:
-            batch_size *= num_workers
+        # MXNet's Module scales by the workers of the dist stores named "_sync" only.
+        if kv and "dist" in kv.type and "_sync" in kv.type:
+            batch_size *= kv.num_workers
         rescale_grad = 1.0 / batch_size
         idx2name = dict(enumerate(self._param_names))
         if isinstance(optimizer, str):
