@@ -434,6 +434,15 @@ def test_set_states_rejects_foreign_bytes():
         opt_mod.get_updater(SGD()).set_states(b"\x80\x04garbage")
 
 
+@pytest.mark.parametrize("cut", [0.3, 0.6, 0.95])
+def test_set_states_rejects_truncated_states(cut):
+    updater = opt_mod.get_updater(SGD(momentum=0.9))
+    updater(0, mx.nd.ones((3,)), mx.nd.ones((3,)))
+    blob = updater.get_states(dump_optimizer=True)
+    with pytest.raises(MXNetError, match="get_states"):
+        opt_mod.get_updater(SGD()).set_states(blob[:int(len(blob) * cut)])
+
+
 def test_optax_sgd_equals_mxnet_sgd():
     case = FIX["cases"]["sgd_wd"]
     opt = OptaxOptimizer(optax.sgd(1.0), learning_rate=0.1, wd=0.01)

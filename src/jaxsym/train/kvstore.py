@@ -44,7 +44,6 @@ from __future__ import annotations
 import functools
 import os
 import warnings
-import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -364,7 +363,7 @@ class KVStore(KVStoreBase):
                              f"{err.strerror or err}") from err
         try:
             updater.set_states(data)
-        except (ValueError, KeyError, zipfile.BadZipFile) as err:
+        except MXNetValueError as err:  # set_states' message says what it expects
             raise MXNetValueError(f"{fname}: not an optimizer states file written by jaxsym "
                                   f"(save_optimizer_states): {err}") from err
 

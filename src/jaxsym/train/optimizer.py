@@ -36,6 +36,7 @@ import json
 import math
 import os
 import warnings
+import zipfile
 from typing import Any, ClassVar, NamedTuple
 
 import jax
@@ -1106,15 +1107,6 @@ class Updater:
         Each state is rebuilt on the next update of its parameter, as the kind of array
         its weight is and in the optimizer's layout (optax states included).
         """
-        try:
-            archive = np.load(io.BytesIO(states), allow_pickle=False)
-            header = json.loads(archive["__header__"].tobytes().decode())
-        except (ValueError, KeyError, OSError) as err:
-            raise MXNetValueError(
-                "set_states expects bytes from jaxsym's Updater.get_states (an npz archive "
-                "with a JSON header); MXNet's pickled optimizer states cannot be read"
-            ) from err
-
         def decode_state(node: Any) -> Any:
             if node is None:
                 return None
@@ -1123,9 +1115,20 @@ class Updater:
             seq = [decode_state(s) for s in node["seq"]]
             return tuple(seq) if node["tuple"] else seq
 
-        self.states = {_decode_value(k): decode_state(v) for k, v in header["states"]}
-        if "optimizer" in header:
-            self.optimizer = _decode_optimizer(header["optimizer"])
+        try:
+            archive = np.load(io.BytesIO(states), allow_pickle=False)
+            header = json.loads(archive["__header__"].tobytes().decode())
+            decoded = {_decode_value(k): decode_state(v) for k, v in header["states"]}
+            optimizer = (_decode_optimizer(header["optimizer"]) if "optimizer" in header
+                         else self.optimizer)
+        except (ValueError, KeyError, TypeError, OSError, EOFError,
+                zipfile.BadZipFile) as err:  # a truncated archive is a BadZipFile
+            raise MXNetValueError(
+                "set_states expects bytes from jaxsym's Updater.get_states (an npz archive "
+                f"with a JSON header); MXNet's pickled optimizer states cannot be read ({err})"
+            ) from err
+        self.states = decoded
+        self.optimizer = optimizer
         self.states_synced = dict.fromkeys(self.states, False)
 
 
