@@ -29,9 +29,9 @@ from ..executor.lower import compiler_options
 class _StepHyperparams:
     """The optimizer's per-step `(lrs, wds, ts)` as device arrays, copied only on change.
 
-    Each small host array passed to a jitted step is a host-to-device copy, and three
-    of them per step cost an MLP step 4-7% (measured against the same step fed device
-    arrays). Rates and decays usually stay the same from step to step, and a step
+    Each small host array passed to a jitted step is a host-to-device copy: three of
+    them added about 15 us to a call's dispatch (28 against 13 us for a tiny jitted
+    function here). Rates and decays usually stay the same from step to step, and a step
     returns its counts plus one, which are the next step's counts unless the optimizer's
     counters changed in between: the host values are always compared, never assumed.
     """
