@@ -42,3 +42,18 @@ def test_ops_come_from_the_registry():
     from jaxsym.ops import registry
     for name in ("FullyConnected", "elemwise_add", "dot", "sin"):
         assert getattr(mx.nd, name).__doc__ == registry.get(name).signature_doc()
+
+
+def test_waitall_waits_for_every_dispatched_computation():
+    # A chain of large products takes a good fraction of a second on a CPU: right after
+    # dispatch it is still running, and waitall returns only once it is done.
+    x = mx.nd.ones((800, 800)) / 800
+    chain = [x]
+    for _ in range(24):
+        chain.append(mx.nd.dot(chain[-1], x))
+    last = chain[-1]._data
+    del chain
+    mx.nd.waitall()
+    assert last.is_ready()
+    # Donated or deleted buffers are not waited on (nor an error).
+    mx.nd.waitall()

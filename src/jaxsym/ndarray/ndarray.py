@@ -403,7 +403,9 @@ def moveaxis(tensor: NDArray, source: int, destination: int) -> NDArray:
 
 
 def waitall() -> None:
-    """Block until pending side effects are done; values block on read (`asnumpy`)."""
+    """Block until every computation dispatched so far is done, as MXNet's engine-wide
+    wait (`jax.effects_barrier` alone waits only for computations with side effects)."""
+    jax.block_until_ready(jax.live_arrays())
     jax.effects_barrier()
 
 
