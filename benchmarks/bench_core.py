@@ -8,7 +8,9 @@ MXNet's `resnet.py` v2 layout) inference at batch 1 and 16, and the cold start f
 `simple_bind` to the first output in a fresh process, with and without JAX's persistent
 compilation cache. All three run the same parameters and input. The machine's speed
 drifts, so the implementations are interleaved round by round (in rotating order) and
-the table's ratios are medians of per-round ratios. MXNet runs in a subprocess of
+the table's ratios are medians of per-round ratios; within a round the tiny rows' jaxsym
+and hand versions (both in this process) alternate in blocks of 100 calls, each round's
+time the median of its block means. MXNet runs in a subprocess of
 $MXNET_PYTHON (default /tmp/mxref/bin/python) with MXNET_SUBGRAPH_BACKEND=NONE; without
 it, its column is skipped. `--xla-flags` sets XLA_FLAGS for this run and its children;
 the library itself never sets flags.
@@ -110,6 +112,22 @@ def timed(fn: Callable[[], object], n: int) -> list[float]:
     return times
 
 
+def interleaved(fns: dict[str, Callable[[], object]], calls: int, block: int = 100
+                ) -> dict[str, float]:
+    """Seconds per call of each of `fns`, timed in alternating blocks of `block` calls:
+    the median of the block means. This host slows down for a while now and then; blocks
+    a fraction of a millisecond apart share those spells, rounds seconds apart do not."""
+    means: dict[str, list[float]] = {name: [] for name in fns}
+    for b in range(max(1, calls // block)):
+        for name in (list(fns) if b % 2 == 0 else list(fns)[::-1]):
+            fn = fns[name]
+            start = time.perf_counter()
+            for _ in range(block):
+                fn()
+            means[name].append((time.perf_counter() - start) / block)
+    return {name: float(np.median(m)) for name, m in means.items()}
+
+
 def jaxsym_runners(files: Path) -> dict[str, Callable[[], object]]:
     """forward(is_train=False) + asnumpy through jaxsym's Executor."""
     import jaxsym as mx
@@ -204,9 +222,9 @@ def run_cold(kind: str, files: Path, cache: str | None, mxnet_python: str | None
 # -- the run --------------------------------------------------------------------------------
 ROWS = {  # key: (label, unit scale, unit, calls per round)
     "tiny": ("tiny `a+b` forward + asnumpy (hand: np.asarray, a read-only view)", 1e6,
-             "us", 2000),
+             "us", 4000),
     "tiny_copy": ("tiny `a+b`, hand returning a writable copy (np.array) as asnumpy does",
-                  1e6, "us", 2000),
+                  1e6, "us", 4000),
     "resnet1": ("ResNet-18 inference, batch 1", 1e3, "ms", 5),
     "resnet16": ("ResNet-18 inference, batch 16", 1e3, "ms", 2),
     "resnet1_opt": ("ResNet-18 batch 1, hand with jaxsym's XLA options", 1e3, "ms", 5),
@@ -217,6 +235,9 @@ ROWS = {  # key: (label, unit scale, unit, calls per round)
 
 
 WARM_ROWS = ("tiny", "tiny_copy", "resnet1", "resnet16", "resnet1_opt", "resnet16_opt")
+# Rows whose jaxsym and hand versions run in this process and take microseconds: timed
+# in interleaved blocks (see `interleaved`), MXNet's in its worker as the other rows.
+PAIRED_ROWS = ("tiny", "tiny_copy")
 
 
 def agreement(files: Path, runners: dict, mx_worker: MXNetWorker | None) -> str:
@@ -287,8 +308,11 @@ def main() -> None:
         for rnd in range(args.rounds):
             order = impls[rnd % len(impls):] + impls[:rnd % len(impls)]
             for row in WARM_ROWS:
+                paired = interleaved({i: runners[i][row] for i in ("jaxsym", "hand")},
+                                     ROWS[row][3]) if row in PAIRED_ROWS else {}
                 for impl in order:
-                    samples[row][impl].append(measure(impl, row, ROWS[row][3]))
+                    samples[row][impl].append(
+                        paired[impl] if impl in paired else measure(impl, row, ROWS[row][3]))
             print(f"round {rnd + 1}/{args.rounds} done", file=sys.stderr)
         if worker is not None:
             worker.close()

@@ -644,8 +644,8 @@ register(
 @jax.custom_jvp
 def _activation_relu(x: Array) -> Array:
     """Activation's relu as MXNet computes it: NaN becomes 0 (the `relu` op keeps it),
-    and the gradient is taken from the output, `g * (out > 0)`: 0 at 0 (jnp.maximum's
-    gradient splits ties, 0.5, through a divide)."""
+    and the gradient is MXNet's `g * (out > 0)`: 0 at 0 (jnp.maximum's gradient splits
+    ties, 0.5, through a divide) and 0 at NaN."""
     return jnp.where(x > 0, x, jnp.zeros_like(x))
 
 
@@ -653,8 +653,9 @@ def _activation_relu(x: Array) -> Array:
 def _activation_relu_jvp(primals: tuple[Array], tangents: tuple[Array]
                          ) -> tuple[Array, Array]:
     (x,), (t,) = primals, tangents
-    out = _activation_relu(x)
-    return out, jnp.where(out > 0, t, jnp.zeros_like(t))
+    # `x > 0` is `out > 0` for every x, NaN included, and keeps the backward free of
+    # the output: masking with the output made an MLP's training step 15-20% slower.
+    return _activation_relu(x), jnp.where(x > 0, t, jnp.zeros_like(t))
 
 
 # -- activations --------------------------------------------------------------------------
