@@ -15,7 +15,8 @@ on 3x32x32 (batch 64, BatchNorm in training mode). For each, samples/s of
   with convolutions, again with the XLA options jaxsym compiles training steps with
   (`executor.lower.compiler_options`: convolutions kept off YNNPACK on CPU).
 Implementations run interleaved, repeated `--reps` times; the machine's speed drifts,
-so compare ratios within a run. The table gives medians.
+so compare ratios within a run. The table gives medians of the rates and, for the
+ratios, medians of the per-repetition ratios.
 """
 
 from __future__ import annotations
@@ -352,15 +353,21 @@ def main() -> None:
           "| jaxsym Module.fit | MXNet Module.fit | fit ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for model in models:
-        med = {k: statistics.median(v) if v else float("nan") for k, v in rates[model].items()}
-        tuned = med["hand_tuned"] if rates[model]["hand_tuned"] else med["hand"]
-        print(f"| {model} | {MODELS[model][1]} | {med['jaxsym']:.0f} | {med['hand']:.0f} | "
-              f"{tuned:.0f} | "
-              f"{med['mxnet']:.0f} | {med['jaxsym'] / med['hand']:.2f}x | "
-              f"{med['jaxsym'] / tuned:.2f}x | "
-              f"{med['jaxsym'] / med['mxnet']:.2f}x | {med['jaxsym_fit']:.0f} | "
-              f"{med['mxnet_fit']:.0f} | {med['jaxsym_fit'] / med['mxnet_fit']:.2f}x |")
+        r = rates[model]
+        med = {k: statistics.median(v) if v else float("nan") for k, v in r.items()}
+        tuned_key = "hand_tuned" if r["hand_tuned"] else "hand"
 
+        def ratio(ours: str, other: str, r: dict = r) -> str:
+            # Rates of one repetition are measured minutes apart at most, the repetitions
+            # further apart: the median of per-repetition ratios, as bench_core does.
+            if not r[other]:
+                return "-"
+            return f"{statistics.median(a / b for a, b in zip(r[ours], r[other])):.2f}x"
+        print(f"| {model} | {MODELS[model][1]} | {med['jaxsym']:.0f} | {med['hand']:.0f} | "
+              f"{med[tuned_key]:.0f} | {med['mxnet']:.0f} | {ratio('jaxsym', 'hand')} | "
+              f"{ratio('jaxsym', tuned_key)} | {ratio('jaxsym', 'mxnet')} | "
+              f"{med['jaxsym_fit']:.0f} | {med['mxnet_fit']:.0f} | "
+              f"{ratio('jaxsym_fit', 'mxnet_fit')} |")
 
 if __name__ == "__main__":
     sys.exit(main())
