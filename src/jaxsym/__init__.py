@@ -22,6 +22,7 @@ from . import random as random
 from . import io as io
 from .formats import recordio as recordio
 from . import viz as viz
+from . import rnn as rnn
 from .train import callback as callback
 from .train import initializer as initializer
 from .train import initializer as init
@@ -40,6 +41,6 @@ __version__ = "0.1.0"
 __all__ = [
     "AttrScope", "Context", "MXNetError", "base", "callback", "cpu", "current_context", "gpu",
     "init", "initializer", "io", "kv", "kvstore", "lr_scheduler", "metric", "mod", "model",
-    "module", "name", "nd", "ndarray", "opt", "optimizer", "random", "recordio", "sym", "symbol",
-    "viz",
+    "module", "name", "nd", "ndarray", "opt", "optimizer", "random", "recordio", "rnn", "sym",
+    "symbol", "viz",
 ]
