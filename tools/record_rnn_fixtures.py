@@ -6,7 +6,8 @@ Run with the reference interpreter, from the repository root:
 
 The cases live in tests/rnn/rnn_scenario.py, which the tests run unchanged under jaxsym.
 Writes rnn.json (encodings, iterator batches, cell names/shapes/attrs) and rnn.npz (the
-unrolled cells' forward outputs, keys `<case>/<k>`).
+unrolled cells' forward outputs, keys `<case>/<k>`; the lstm_bucketing-style
+BucketingModule run's final parameters, keys `lm/<name>`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 OUT = os.path.join(ROOT, "tests", "data", "rnn")
 sys.path.insert(0, os.path.join(ROOT, "tests", "rnn"))
-import rnn_scenario as sc  # noqa: E402
+import rnn_scenario as sc
 
 ITER_CASES = {"auto_nt": (3, None, "NT", 0), "given_tn": (4, [7, 3, 5], "TN", 0),
               "small_nt_minus1": (2, [2, 4, 6], "NT", -1)}
@@ -54,6 +55,9 @@ def main() -> None:
         facts["cells"][case], outs = sc.run_cell_case(mx, case)
         for k, out in enumerate(outs):
             arrays[f"{case}/{k}"] = out
+    with contextlib.redirect_stdout(io.StringIO()):
+        facts["lm_scores"], params = sc.lm_fit(mx)
+    arrays.update({f"lm/{k}": v for k, v in params.items()})
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "rnn.json"), "w") as f:
         json.dump(facts, f, separators=(",", ":"))

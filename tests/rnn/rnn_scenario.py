@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 VOCAB, EMBED = 12, 3
-WORDS = ["w%d" % i for i in range(VOCAB - 1)]
+WORDS = [f"w{i}" for i in range(VOCAB - 1)]
 
 
 def sentences(seed: int = 0, count: int = 40) -> list[list[str]]:
@@ -51,7 +51,7 @@ def _stack(mx, kind: str):
     if kind == "lstm2":
         cell = mx.rnn.SequentialRNNCell()
         for i in range(2):
-            cell.add(mx.rnn.LSTMCell(4, prefix="lstm_l%d_" % i, forget_bias=0.5))
+            cell.add(mx.rnn.LSTMCell(4, prefix=f"lstm_l{i}_", forget_bias=0.5))
         return cell
     if kind == "gru":
         return mx.rnn.GRUCell(5)
@@ -115,3 +115,56 @@ def run_cell_case(mx, case: str) -> tuple[dict, list[np.ndarray]]:
              "params": sorted(cell.params._params),
              "attrs": {k: v for k, v in net.attr_dict().items() if k in cell.params._params}}
     return facts, outs
+
+
+LM_HIDDEN, LM_BATCH, LM_BUCKETS = 5, 4, [3, 6]
+
+
+def lm_sym_gen(mx):
+    """lstm_bucketing.py's sym_gen: Embedding, two stacked LSTMs, FC, SoftmaxOutput."""
+    stack = mx.rnn.SequentialRNNCell()
+    for i in range(2):
+        stack.add(mx.rnn.LSTMCell(num_hidden=LM_HIDDEN, prefix=f"lstm_l{i}_"))
+
+    def gen(seq_len):
+        data = mx.sym.Variable("data")
+        label = mx.sym.Variable("softmax_label")
+        embed = mx.sym.Embedding(data=data, input_dim=VOCAB, output_dim=EMBED, name="embed")
+        stack.reset()
+        outputs, _ = stack.unroll(seq_len, inputs=embed, merge_outputs=True)
+        pred = mx.sym.Reshape(outputs, shape=(-1, LM_HIDDEN))
+        pred = mx.sym.FullyConnected(data=pred, num_hidden=VOCAB, name="pred")
+        label = mx.sym.Reshape(label, shape=(-1,))
+        pred = mx.sym.SoftmaxOutput(data=pred, label=label, name="softmax")
+        return pred, ("data",), ("softmax_label",)
+    return gen
+
+
+def lm_fit(mx) -> tuple[list, dict]:
+    """Two epochs of BucketingModule.fit over a BucketSentenceIter, seeded weights and
+    shuffles: (per-epoch [perplexity], final parameters as numpy)."""
+    encoded, _ = mx.rnn.encode_sentences(sentences(5, 60), invalid_label=0, start_label=1)
+    random.seed(11)
+    np.random.seed(11)
+    it = mx.rnn.BucketSentenceIter(encoded, LM_BATCH, buckets=list(LM_BUCKETS),
+                                   invalid_label=0)
+    gen = lm_sym_gen(mx)
+    net, _, _ = gen(it.default_bucket_key)
+    shapes, _, _ = net.infer_shape(data=(LM_BATCH, it.default_bucket_key),
+                                   softmax_label=(LM_BATCH, it.default_bucket_key))
+    rng = np.random.RandomState(2)
+    weights = {n: mx.nd.array(rng.uniform(-0.4, 0.4, s).astype(np.float32))
+               for n, s in zip(net.list_arguments(), shapes) if n not in ("data",
+                                                                         "softmax_label")}
+    mod = mx.mod.BucketingModule(gen, default_bucket_key=it.default_bucket_key,
+                                 context=mx.cpu())
+    scores = []
+
+    def on_epoch(epoch, sym, arg, aux):
+        scores.append(mod.score(it, mx.metric.Perplexity(ignore_label=0))[0][1])
+
+    mod.fit(it, num_epoch=2, optimizer="sgd", arg_params=weights,
+            optimizer_params={"learning_rate": 0.05, "momentum": 0.5},
+            eval_metric=mx.metric.Perplexity(ignore_label=0), epoch_end_callback=on_epoch)
+    args, _ = mod.get_params()
+    return scores, {k: v.asnumpy() for k, v in args.items()}

@@ -3,6 +3,12 @@
 from .io import BucketSentenceIter, encode_sentences  # noqa: F401
 from .rnn import do_rnn_checkpoint, load_rnn_checkpoint, save_rnn_checkpoint  # noqa: F401
 from .rnn_cell import (  # noqa: F401
-    BaseRNNCell, FusedRNNCell, GRUCell, LSTMCell, RNNCell, RNNParams, SequentialRNNCell,
+    BaseRNNCell,
+    FusedRNNCell,
+    GRUCell,
+    LSTMCell,
+    RNNCell,
+    RNNParams,
+    SequentialRNNCell,
     ZeroState,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Sequence
+
 import numpy as np
 
 from ..base import MXNetValueError

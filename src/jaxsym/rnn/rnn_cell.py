@@ -327,10 +327,10 @@ class SequentialRNNCell(BaseRNNCell):
 
     @property
     def state_info(self) -> list[dict[str, Any]]:
-        return sum((c.state_info for c in self._cells), [])
+        return [info for c in self._cells for info in c.state_info]
 
     def begin_state(self, **kwargs: Any) -> States:
-        return sum((c.begin_state(**kwargs) for c in self._cells), [])
+        return [state for c in self._cells for state in c.begin_state(**kwargs)]
 
     def unpack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
         for cell in self._cells:
