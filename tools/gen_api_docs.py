@@ -25,7 +25,7 @@ MODULES: list[tuple[str, types.ModuleType]] = [
     ("mx.io", mx.io), ("mx.recordio", mx.recordio), ("mx.init", mx.init), ("mx.optimizer", mx.optimizer),
     ("mx.lr_scheduler", mx.lr_scheduler), ("mx.metric", mx.metric),
     ("mx.callback", mx.callback), ("mx.viz", mx.viz), ("mx.random", mx.random),
-    ("mx.name", mx.name), ("mx.kv", mx.kv),
+    ("mx.name", mx.name), ("mx.kv", mx.kv), ("mx.rnn", mx.rnn),
 ]
 # Modules that re-export names defined elsewhere: the homes their entries may come from.
 OTHER_HOMES = {"mx.sym": ("jaxsym.symbol.op_functions",),

@@ -88,12 +88,9 @@ class BucketSentenceIter(DataIter):
                 f"BucketSentenceIter: no sentence fits buckets={list(buckets)} "
                 f"({len(sentences)} sentences, batch_size={batch_size})")
 
-        self.data_name = data_name
-        self.label_name = label_name
-        self.dtype = dtype
-        self.invalid_label = invalid_label
-        self.layout = layout
-        self.major_axis = layout.find("N")
+        self.data_name, self.label_name = data_name, label_name
+        self.dtype, self.invalid_label = dtype, invalid_label
+        self.layout, self.major_axis = layout, layout.find("N")
         self.default_bucket_key = max(self.buckets)
         self.provide_data = [self._desc(data_name, self.default_bucket_key, batch_size)]
         self.provide_label = [self._desc(label_name, self.default_bucket_key, batch_size)]

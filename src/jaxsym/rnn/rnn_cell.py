@@ -116,10 +116,12 @@ class BaseRNNCell:
 
     @property
     def state_info(self) -> list[dict[str, Any]]:
+        """`shape` (0 = batch size) and `__layout__` of each state."""
         raise NotImplementedError(f"{type(self).__name__} does not define state_info")
 
     @property
     def state_shape(self) -> list[tuple[int, ...]]:
+        """The `shape` of each state."""
         return [info["shape"] for info in self.state_info]
 
     @property
@@ -190,6 +192,13 @@ class BaseRNNCell:
             return symbol.Activation(inputs, act_type=activation, **kwargs)
         return activation(inputs, **kwargs)
 
+    def _init_weights(self, num_hidden: int, i2h_bias_init: Any = None) -> None:
+        self._num_hidden = num_hidden
+        self._iW = self.params.get("i2h_weight")
+        self._hW = self.params.get("h2h_weight")
+        self._iB = self.params.get("i2h_bias", init=i2h_bias_init)
+        self._hB = self.params.get("h2h_bias")
+
     def _step_name(self) -> str:
         self._counter += 1
         return f"{self._prefix}t{self._counter}_"
@@ -204,22 +213,26 @@ class BaseRNNCell:
         return i2h, h2h
 
 
-class RNNCell(BaseRNNCell):
+class _HiddenCell(BaseRNNCell):
+    """A cell whose states are `_num_states` arrays of (batch, num_hidden)."""
+
+    _num_states = 1
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """The hidden state (LSTM: and the cell state), each (0, num_hidden), layout NC."""
+        return [{"shape": (0, self._num_hidden), "__layout__": "NC"}
+                for _ in range(self._num_states)]
+
+
+class RNNCell(_HiddenCell):
     """Elman cell: `out = activation(i2h(x) + h2h(h))`."""
 
     def __init__(self, num_hidden: int, activation: Any = "tanh", prefix: str = "rnn_",
                  params: RNNParams | None = None) -> None:
         super().__init__(prefix=prefix, params=params)
-        self._num_hidden = num_hidden
         self._activation = activation
-        self._iW = self.params.get("i2h_weight")
-        self._iB = self.params.get("i2h_bias")
-        self._hW = self.params.get("h2h_weight")
-        self._hB = self.params.get("h2h_bias")
-
-    @property
-    def state_info(self) -> list[dict[str, Any]]:
-        return [{"shape": (0, self._num_hidden), "__layout__": "NC"}]
+        self._init_weights(num_hidden)
 
     @property
     def _gate_names(self) -> Sequence[str]:
@@ -233,22 +246,16 @@ class RNNCell(BaseRNNCell):
         return output, [output]
 
 
-class LSTMCell(BaseRNNCell):
+class LSTMCell(_HiddenCell):
     """LSTM cell, gates in order i, f, c, o; `forget_bias` initialises the f part of i2h_bias."""
+
+    _num_states = 2
 
     def __init__(self, num_hidden: int, prefix: str = "lstm_", params: RNNParams | None = None,
                  forget_bias: float = 1.0) -> None:
         super().__init__(prefix=prefix, params=params)
-        self._num_hidden = num_hidden
-        self._iW = self.params.get("i2h_weight")
-        self._hW = self.params.get("h2h_weight")
-        self._iB = self.params.get("i2h_bias", init=LSTMBias(forget_bias=forget_bias))
-        self._hB = self.params.get("h2h_bias")
-
-    @property
-    def state_info(self) -> list[dict[str, Any]]:
-        return [{"shape": (0, self._num_hidden), "__layout__": "NC"},
-                {"shape": (0, self._num_hidden), "__layout__": "NC"}]
+        # forget_bias goes into i2h_bias's initializer: it shifts the forget gate only.
+        self._init_weights(num_hidden, LSTMBias(forget_bias=forget_bias))
 
     @property
     def _gate_names(self) -> Sequence[str]:
@@ -270,21 +277,13 @@ class LSTMCell(BaseRNNCell):
         return next_h, [next_h, next_c]
 
 
-class GRUCell(BaseRNNCell):
+class GRUCell(_HiddenCell):
     """GRU cell in cuDNN's form (reset gate applied after h2h), gates r, z, o."""
 
     def __init__(self, num_hidden: int, prefix: str = "gru_",
                  params: RNNParams | None = None) -> None:
         super().__init__(prefix=prefix, params=params)
-        self._num_hidden = num_hidden
-        self._iW = self.params.get("i2h_weight")
-        self._iB = self.params.get("i2h_bias")
-        self._hW = self.params.get("h2h_weight")
-        self._hB = self.params.get("h2h_bias")
-
-    @property
-    def state_info(self) -> list[dict[str, Any]]:
-        return [{"shape": (0, self._num_hidden), "__layout__": "NC"}]
+        self._init_weights(num_hidden)
 
     @property
     def _gate_names(self) -> Sequence[str]:
@@ -327,6 +326,7 @@ class SequentialRNNCell(BaseRNNCell):
 
     @property
     def state_info(self) -> list[dict[str, Any]]:
+        """The states of every cell, in stack order."""
         return [info for c in self._cells for info in c.state_info]
 
     def begin_state(self, **kwargs: Any) -> States:
