@@ -44,7 +44,7 @@ def encodings() -> dict:
 
 
 def main() -> None:
-    facts: dict = {"encode": encodings(), "iter": {}, "cells": {}}
+    facts: dict = {"encode": encodings(), "iter": {}, "cells": {}, "unpacked": sc.unpacked(mx)}
     arrays: dict[str, np.ndarray] = {}
     for name, (batch, buckets, layout, invalid) in ITER_CASES.items():
         stdout = io.StringIO()

@@ -168,3 +168,22 @@ def lm_fit(mx) -> tuple[list, dict]:
             eval_metric=mx.metric.Perplexity(ignore_label=0), epoch_end_callback=on_epoch)
     args, _ = mod.get_params()
     return scores, {k: v.asnumpy() for k, v in args.items()}
+
+
+def unpacked(mx) -> dict:
+    """unpack_weights of each cell kind: {kind: {name: values}} on arange weights."""
+    out = {}
+    for kind, cell, gates in (("lstm", mx.rnn.LSTMCell(2, prefix="l_"), 4),
+                              ("gru", mx.rnn.GRUCell(2, prefix="g_"), 3),
+                              ("rnn", mx.rnn.RNNCell(2, prefix="r_"), 1)):
+        prefix = kind[0] + "_"
+        args = {f"{prefix}i2h_weight": np.arange(gates * 6.0).reshape(gates * 2, 3),
+                f"{prefix}h2h_weight": np.arange(gates * 4.0).reshape(gates * 2, 2),
+                f"{prefix}i2h_bias": np.arange(gates * 2.0),
+                f"{prefix}h2h_bias": -np.arange(gates * 2.0)}
+        args = {k: mx.nd.array(v) for k, v in args.items()}
+        split = cell.unpack_weights(args)
+        back = cell.pack_weights(split)
+        out[kind] = {"unpacked": {k: v.asnumpy().tolist() for k, v in sorted(split.items())},
+                     "packed": {k: v.asnumpy().tolist() for k, v in sorted(back.items())}}
+    return out

@@ -59,6 +59,11 @@ def test_params_are_shared_through_rnnparams():
         stack.add(mx.rnn.GRUCell(2, params=params))
 
 
+def test_unpack_and_pack_weights_match_mxnet():
+    want = json.loads((DATA / "rnn.json").read_text())["unpacked"]
+    assert sc.unpacked(mx) == want
+
+
 def test_unpack_and_pack_weights_round_trip():
     cell = mx.rnn.LSTMCell(2, prefix="l_")
     args = {"l_i2h_weight": mx.nd.array(np.arange(24.0).reshape(8, 3)),
