@@ -15,6 +15,7 @@ FORBIDDEN = {
     "ndarray": {"symbol", "executor", "train"},
     "formats": {"jax", "symbol", "ndarray", "executor", "train"},
     "io": {"symbol", "executor", "train"},
+    "image": {"symbol", "executor", "train"},
     "tools": {"jax", "symbol", "ndarray", "executor", "train", "io"},
 }
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError, MXNetValueError
-from ..formats._cv2 import require_cv2
+from ..formats._cv2 import pick_interp, require_cv2, short_edge_size
 from ..formats.params import load_arrays, save_arrays
 from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, unpack
 from ..ndarray.ndarray import NDArray, array
@@ -170,12 +170,8 @@ class ImageRecordIter(DataIter):
 
     def _interpolation(self, old: tuple[int, int], new: tuple[int, int]) -> int:
         """MXNet's inter_method: 9 picks by direction, 10 at random."""
-        method = self.inter_method
-        if method == 9:
-            method = (2 if new[0] > old[0] and new[1] > old[1]
-                      else 3 if new[0] < old[0] and new[1] < old[1] else 1)
-        elif method == 10:
-            method = int(self._aug_rng.randint(0, 5))
+        method = pick_interp(self.inter_method, old, new,
+                             lambda low, high: self._aug_rng.randint(low, high + 1))
         return getattr(self._cv2, _INTERP_NAMES[method])
 
     def _image(self, pos: int) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -202,8 +198,7 @@ class ImageRecordIter(DataIter):
             label = np.array([header.label], np.float32)
         if self.resize > 0:
             rows, cols = img.shape[:2]
-            new = ((self.resize, self.resize * rows // cols) if rows > cols
-                   else (self.resize * cols // rows, self.resize))
+            new = short_edge_size(rows, cols, self.resize)
             img = self._cv2.resize(img, new, interpolation=self._interpolation((cols, rows), new))
             img = img.reshape(img.shape[:2] + (-1,))
         rows, cols = img.shape[:2]
