@@ -10,7 +10,9 @@ It writes into tests/data/image/:
   `{"nd": [...]}` argument is `mx.nd.array(...)`), the `random.seed` set before the call
   when there is one, and what MXNet returned besides the image (crop rectangles,
   `scale_down` sizes, augmenter `dumps()`).
-* `expected.npz`: the image each case returned, keyed by the case name.
+* `expected.npz`: the image each case returned, keyed by the case name, and the batches of
+  the `ImageIter` runs in `ITERS` (`iter/<run>/<epoch>/<batch>/{data,label}`); the
+  manifest's `iters` holds each run's seed, epochs, arguments and pads per batch.
 
 A source image is `file` (decoded by `mx.image.imdecode`, RGB uint8), `file:gray`
 (flag=0) or `file:f32` (decoded, then cast to float32).
@@ -32,6 +34,42 @@ IMAGES = ROOT / "tests" / "data" / "recordio" / "images"
 OUT = ROOT / "tests" / "data" / "image"
 FILES = {"photo.jpg": "dog", "portrait.png": "dog", "noise.png": "dog",
          "gray_checker.png": "cat", "gradient.png": "cat", "red_left.png": "cat"}
+
+REC = ROOT / "tests" / "data" / "recordio"
+# name: (random.seed before construction, epochs, ImageIter kwargs); paths relative to REC.
+# inter_method=1 (bilinear) throughout: MXNet's bicubic is OpenCV 3.4.2's.
+ITERS = {
+    "rec_pad": (None, 2, {"batch_size": 4, "data_shape": (3, 8, 8), "path_imgrec": "png.rec",
+                          "resize": 10, "inter_method": 1, "mean": True, "std": True}),
+    "rec_idx_shuffle_roll": (1, 3, {"batch_size": 4, "data_shape": (3, 6, 6),
+                                    "path_imgrec": "png.rec", "path_imgidx": "png.idx",
+                                    "shuffle": True, "rand_crop": True, "rand_mirror": True,
+                                    "inter_method": 1, "last_batch_handle": "roll_over"}),
+    "lst_discard": (None, 2, {"batch_size": 5, "data_shape": (3, 8, 8),
+                              "path_imglist": "data.lst", "path_root": "images",
+                              "resize": 8, "inter_method": 0,
+                              "last_batch_handle": "discard"}),
+    "imglist_multi": (None, 1, {"batch_size": 3, "data_shape": (3, 5, 5), "label_width": 2,
+                                "imglist": [[[1, 2], "cat/red_left.png"],
+                                            [3, 4, "dog/photo.jpg"],
+                                            [[5, 6], "dog/noise.png"]],
+                                "path_root": "images", "inter_method": 1}),
+    "imglist_scalar": (None, 1, {"batch_size": 2, "data_shape": (3, 4, 4),
+                                 "imglist": [[7, "cat/gradient.png"], [8, "dog/portrait.png"],
+                                             [9.5, "cat/gray_checker.png"]],
+                                 "path_root": "images", "inter_method": 1}),
+    "multi_rec": (None, 1, {"batch_size": 6, "data_shape": (3, 7, 7), "label_width": 2,
+                            "path_imgrec": "multi.rec", "inter_method": 1}),
+    "rec_lst_labels": (None, 1, {"batch_size": 3, "data_shape": (3, 7, 7),
+                                 "path_imgrec": "png.rec", "path_imgidx": "png.idx",
+                                 "path_imglist": "data.lst", "inter_method": 1}),
+    "parts": (None, 1, {"batch_size": 2, "data_shape": (3, 6, 6), "path_imgrec": "png.rec",
+                        "path_imgidx": "png.idx", "num_parts": 2, "part_index": 1,
+                        "inter_method": 1}),
+    "aug_list": (None, 1, {"batch_size": 6, "data_shape": (3, 5, 4),
+                           "path_imgrec": "png.rec",
+                           "aug_list": [["ForceResizeAug", [4, 5], 1]]}),
+}
 
 MEAN = {"nd": [123.68, 116.28, 103.53]}
 STD = {"nd": [58.395, 57.12, 57.375]}
@@ -146,6 +184,38 @@ def run(case: dict) -> tuple[np.ndarray, dict]:
     return result.asnumpy(), {}
 
 
+def iter_kwargs(kwargs: dict) -> dict:
+    """An ITERS entry's arguments as ImageIter takes them (paths under REC, augmenters)."""
+    out = dict(kwargs)
+    for key in ("path_imgrec", "path_imgidx", "path_imglist", "path_root"):
+        if key in out:
+            out[key] = str(REC / out[key])
+    if "aug_list" in out:
+        out["aug_list"] = [getattr(mx.image, name)(*map(value, args))
+                           for name, *args in out["aug_list"]]
+    return out
+
+
+def record_iters(arrays: dict) -> dict:
+    """Every ITERS run with its pads per epoch; its batches go into `arrays`."""
+    runs = {}
+    for name, (seed, epochs, kwargs) in ITERS.items():
+        if seed is not None:
+            random.seed(seed)
+        it = mx.image.ImageIter(**iter_kwargs(kwargs))
+        pads: list[list[int]] = []
+        runs[name] = {"seed": seed, "epochs": epochs, "kwargs": kwargs, "pads": pads}
+        for epoch in range(epochs):
+            if epoch:
+                it.reset()
+            pads.append([])
+            for number, batch in enumerate(it):
+                arrays[f"iter/{name}/{epoch}/{number}/data"] = batch.data[0].asnumpy()
+                arrays[f"iter/{name}/{epoch}/{number}/label"] = batch.label[0].asnumpy()
+                pads[-1].append(batch.pad)
+    return runs
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     manifest, arrays = [], {}
@@ -156,9 +226,10 @@ def main() -> None:
     scale = [[src, size, list(mx.image.scale_down(src, size))]
              for src, size in (((640, 480), (720, 120)), ((16, 12), (100, 5)),
                                ((16, 12), (8, 30)), ((5, 5), (5, 5)), ((10, 3), (4, 7)))]
+    iters = record_iters(arrays)
     np.savez_compressed(OUT / "expected.npz", **arrays)
-    (OUT / "manifest.json").write_text(json.dumps({"cases": manifest, "scale_down": scale},
-                                                  indent=1) + "\n")
+    (OUT / "manifest.json").write_text(json.dumps({"cases": manifest, "scale_down": scale,
+                                                   "iters": iters}, indent=1) + "\n")
     print(f"{len(manifest)} cases, {(OUT / 'expected.npz').stat().st_size} bytes")
 
 

@@ -26,10 +26,11 @@ from .image import imresize as imresize
 from .image import random_crop as random_crop
 from .image import resize_short as resize_short
 from .image import scale_down as scale_down
+from .image_iter import ImageIter as ImageIter
 
 __all__ = [
     "Augmenter", "CastAug", "CenterCropAug", "ColorNormalizeAug", "CreateAugmenter",
-    "ForceResizeAug", "HorizontalFlipAug", "RandomCropAug", "ResizeAug", "SequentialAug",
+    "ForceResizeAug", "HorizontalFlipAug", "ImageIter", "RandomCropAug", "ResizeAug", "SequentialAug",
     "center_crop", "color_normalize", "copyMakeBorder", "fixed_crop", "imdecode", "imread",
     "imresize", "random_crop", "resize_short", "scale_down",
 ]
