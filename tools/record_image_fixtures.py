@@ -12,7 +12,9 @@ It writes into tests/data/image/:
   `scale_down` sizes, augmenter `dumps()`).
 * `expected.npz`: the image each case returned, keyed by the case name, and the batches of
   the `ImageIter` runs in `ITERS` (`iter/<run>/<epoch>/<batch>/{data,label}`); the
-  manifest's `iters` holds each run's seed, epochs, arguments and pads per batch.
+  manifest's `iters` holds each run's seed, epochs, arguments and pads per batch;
+  `cubic/...` and `recorditer/...`: MXNet's bicubic resizes (`record_cubic`), with
+  the manifest's `record_iters`.
 
 A source image is `file` (decoded by `mx.image.imdecode`, RGB uint8), `file:gray`
 (flag=0) or `file:f32` (decoded, then cast to float32).
@@ -37,7 +39,6 @@ FILES = {"photo.jpg": "dog", "portrait.png": "dog", "noise.png": "dog",
 
 REC = ROOT / "tests" / "data" / "recordio"
 # name: (random.seed before construction, epochs, ImageIter kwargs); paths relative to REC.
-# inter_method=1 (bilinear) throughout: MXNet's bicubic is OpenCV 3.4.2's.
 ITERS = {
     "rec_pad": (None, 2, {"batch_size": 4, "data_shape": (3, 8, 8), "path_imgrec": "png.rec",
                           "resize": 10, "inter_method": 1, "mean": True, "std": True}),
@@ -216,6 +217,31 @@ def record_iters(arrays: dict) -> dict:
     return runs
 
 
+# Bicubic on larger images (MXNet's OpenCV 3.4.2 rounds some pixels unlike OpenCV 4 and 5):
+# a RandomState(0) uint8 image of NOISE_SHAPE, resized to each (w, h); and ImageRecordIter
+# runs resizing with inter_method=2.
+NOISE_SHAPE = (37, 53, 3)
+CUBIC_SIZES = [(101, 67), (13, 50), (9, 9), (53, 38), (200, 3)]
+RECORD_ITERS = {
+    "cubic": {"path_imgrec": "png.rec", "data_shape": (3, 9, 9), "batch_size": 6,
+              "resize": 23, "inter_method": 2},
+    "cubic_down": {"path_imgrec": "jpg_resize.rec", "data_shape": (3, 5, 5), "batch_size": 6,
+                   "resize": 5, "inter_method": 2},
+}
+
+
+def record_cubic(arrays: dict) -> None:
+    """MXNet's bicubic results: `cubic/<w>x<h>/<channels>` and `recorditer/<name>`."""
+    noise = np.random.RandomState(0).randint(0, 256, NOISE_SHAPE).astype(np.uint8)
+    for channels in (3, 1):
+        src = mx.nd.array(noise[:, :, :channels], dtype="uint8")
+        for w, h in CUBIC_SIZES:
+            arrays[f"cubic/{w}x{h}/{channels}"] = mx.image.imresize(src, w, h, interp=2).asnumpy()
+    for name, kwargs in RECORD_ITERS.items():
+        kwargs = {**kwargs, "path_imgrec": str(REC / kwargs["path_imgrec"])}
+        arrays[f"recorditer/{name}"] = mx.io.ImageRecordIter(**kwargs).next().data[0].asnumpy()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     manifest, arrays = [], {}
@@ -227,9 +253,12 @@ def main() -> None:
              for src, size in (((640, 480), (720, 120)), ((16, 12), (100, 5)),
                                ((16, 12), (8, 30)), ((5, 5), (5, 5)), ((10, 3), (4, 7)))]
     iters = record_iters(arrays)
+    record_cubic(arrays)
     np.savez_compressed(OUT / "expected.npz", **arrays)
     (OUT / "manifest.json").write_text(json.dumps({"cases": manifest, "scale_down": scale,
-                                                   "iters": iters}, indent=1) + "\n")
+                                                   "iters": iters,
+                                                   "record_iters": RECORD_ITERS},
+                                                  indent=1) + "\n")
     print(f"{len(manifest)} cases, {(OUT / 'expected.npz').stat().st_size} bytes")
 
 

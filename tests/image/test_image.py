@@ -64,38 +64,16 @@ def _run(case):
     return result, {}
 
 
-@pytest.fixture
-def interps(monkeypatch):
-    """The interpolations cv2.resize is called with during a test."""
-    cv2 = pytest.importorskip("cv2")
-    used = []
-    resize = cv2.resize
-
-    def logged(src, dsize, interpolation):
-        used.append(interpolation)
-        return resize(src, dsize, interpolation=interpolation)
-
-    monkeypatch.setattr(cv2, "resize", logged)
-    return used
-
-
 @pytest.mark.parametrize("case", MANIFEST["cases"], ids=lambda c: c["name"])
-def test_matches_mxnet(case, interps):
+def test_matches_mxnet(case):
     got, extra = _run(case)
     want = EXPECTED[case["name"]]
     assert isinstance(got, mx.nd.NDArray)
     assert got.shape == want.shape and got.dtype == want.dtype
-    # MXNet links OpenCV 3.4.2, whose fixed-point bicubic rounds some pixels one step away
-    # from OpenCV 4 and 5's; every other path is exact.
-    cubic = 2 in interps
-    if want.dtype == np.uint8 and not cubic:
+    if want.dtype == np.uint8:
         np.testing.assert_array_equal(got.asnumpy(), want)
-    elif want.dtype == np.uint8:
-        np.testing.assert_allclose(got.asnumpy(), want, rtol=0, atol=1)
     else:
-        # Float results: within float32 rounding, or one uint8 step after cubic.
-        atol = 1 + 1e-4 if cubic else 1e-4
-        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=atol)
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-4)
     for key, value in extra.items():
         if key == "dumps" and isinstance(value, list):
             # JSON floats: MXNet's float32 mean/std print as their float64 expansion.

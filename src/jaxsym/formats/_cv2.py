@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
+import numpy as np
+
 from ..base import MXNetError
+from ._cubic import resize_cubic_u8
 
 INSTALL_HINT = "pip install 'jaxsym[image]' (or: pip install opencv-python-headless)"
 
@@ -42,3 +45,11 @@ def pick_interp(method: int, old: tuple[int, int], new: tuple[int, int],
     if method == 10:
         return int(randint(0, 4))
     return method
+
+
+def resize(cv2: ModuleType, pixels: np.ndarray, size: tuple[int, int], interp: int) -> np.ndarray:
+    """`cv2.resize(pixels, size (w, h), interp)` with MXNet's pixels: its OpenCV 3.4.2
+    bicubic for uint8 (see _cubic.py), the installed OpenCV otherwise."""
+    if interp == 2 and pixels.dtype == np.uint8:
+        return resize_cubic_u8(pixels.reshape(pixels.shape[:2] + (-1,)), *size)
+    return cv2.resize(pixels, size, interpolation=interp)

@@ -4,7 +4,8 @@ MXNet's behaviour kept here:
 
 * `imdecode`/`imread` give RGB (`to_rgb=True`), HWC uint8; `flag=0` gives (h, w, 1), and
   `flag=1` gives three channels even for a grayscale file.
-* `imresize` keeps the dtype; `resize_short` scales the shorter edge to `size` and the
+* `imresize` keeps the dtype, and its uint8 bicubic is the OpenCV 3.4.2 one MXNet links
+  (formats/_cubic.py); `resize_short` scales the shorter edge to `size` and the
   longer one by integer division; interpolation 9 picks by direction, 10 at random.
 * Crops take sizes as (width, height) and first shrink them to fit (`scale_down`), then
   resize the crop to the asked size.
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError, MXNetTypeError, MXNetValueError
-from ..formats._cv2 import pick_interp, require_cv2, short_edge_size
+from ..formats._cv2 import pick_interp, require_cv2, resize, short_edge_size
 from ..ndarray.ndarray import NDArray, array
 
 _INTERPS = (0, 1, 2, 3, 4)
@@ -140,7 +141,7 @@ def imresize(src: NDArray, w: int, h: int, interp: int = 1,
     if 0 in pixels.shape:
         raise MXNetValueError(f"imresize: src is empty, shape {pixels.shape}")
     cv2 = require_cv2("imresize")
-    resized = cv2.resize(pixels, (int(w), int(h)), interpolation=interp)
+    resized = resize(cv2, pixels, (int(w), int(h)), interp)
     return _result(resized, src, out, "imresize")
 
 
