@@ -9,13 +9,15 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "jaxsym"
 
 # package -> jaxsym packages/modules it must not import (directly or lazily).
 FORBIDDEN = {
-    "graph": {"jax", "ops", "executor", "symbol", "ndarray", "formats", "train", "io", "rnn"},
-    "ops": {"symbol", "executor", "ndarray", "formats", "train", "io", "rnn"},
-    "executor": {"symbol", "train", "formats", "rnn"},
-    "ndarray": {"symbol", "executor", "train", "rnn"},
-    "formats": {"jax", "symbol", "ndarray", "executor", "train", "rnn"},
-    "io": {"symbol", "executor", "train", "rnn"},
-    "tools": {"jax", "symbol", "ndarray", "executor", "train", "io", "rnn"},
+    "graph": {"jax", "ops", "executor", "symbol", "ndarray", "formats", "train", "io", "rnn",
+              "image"},
+    "ops": {"symbol", "executor", "ndarray", "formats", "train", "io", "rnn", "image"},
+    "executor": {"symbol", "train", "formats", "rnn", "image"},
+    "ndarray": {"symbol", "executor", "train", "rnn", "image"},
+    "formats": {"jax", "symbol", "ndarray", "executor", "train", "rnn", "image"},
+    "io": {"symbol", "executor", "train", "rnn", "image"},
+    "image": {"symbol", "executor", "train", "rnn"},
+    "tools": {"jax", "symbol", "ndarray", "executor", "train", "io", "rnn", "image"},
     # rnn/ sits above symbol/, io/, ndarray/ and train/; only the facade imports it.
     "rnn": {"jax", "executor", "formats", "graph", "ops"},
 }

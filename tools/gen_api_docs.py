@@ -22,7 +22,8 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 # (how users reach it, module); the top-level facade is listed by name below.
 MODULES: list[tuple[str, types.ModuleType]] = [
     ("mx.sym", mx.sym), ("mx.nd", mx.nd), ("mx.model", mx.model), ("mx.mod", mx.mod),
-    ("mx.io", mx.io), ("mx.recordio", mx.recordio), ("mx.init", mx.init), ("mx.optimizer", mx.optimizer),
+    ("mx.io", mx.io), ("mx.recordio", mx.recordio), ("mx.image", mx.image), ("mx.init", mx.init),
+    ("mx.optimizer", mx.optimizer),
     ("mx.lr_scheduler", mx.lr_scheduler), ("mx.metric", mx.metric),
     ("mx.callback", mx.callback), ("mx.viz", mx.viz), ("mx.random", mx.random),
     ("mx.name", mx.name), ("mx.kv", mx.kv), ("mx.rnn", mx.rnn),

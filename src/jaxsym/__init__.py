@@ -21,6 +21,7 @@ from . import symbol as sym
 from . import random as random
 from . import io as io
 from .formats import recordio as recordio
+from . import image as image
 from . import viz as viz
 from . import rnn as rnn
 from .train import callback as callback
@@ -40,7 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AttrScope", "Context", "MXNetError", "base", "callback", "cpu", "current_context", "gpu",
-    "init", "initializer", "io", "kv", "kvstore", "lr_scheduler", "metric", "mod", "model",
-    "module", "name", "nd", "ndarray", "opt", "optimizer", "random", "recordio", "rnn", "sym",
-    "symbol", "viz",
+    "image", "init", "initializer", "io", "kv", "kvstore", "lr_scheduler", "metric", "mod",
+    "model", "module", "name", "nd", "ndarray", "opt", "optimizer", "random", "recordio", "rnn",
+    "sym", "symbol", "viz",
 ]

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError, MXNetValueError
-from ..formats._cv2 import require_cv2
+from ..formats._cv2 import pick_interp, require_cv2, resize, short_edge_size
 from ..formats.params import load_arrays, save_arrays
 from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, unpack
 from ..ndarray.ndarray import NDArray, array
@@ -47,7 +47,6 @@ _UNSUPPORTED = {"max_rotate_angle": 0, "max_aspect_ratio": 0.0, "max_shear_ratio
                 "random_h": 0, "random_s": 0, "random_l": 0, "rotate": -1, "pad": 0,
                 "fill_value": 255, "max_random_contrast": 0.0, "max_random_illumination": 0.0,
                 "path_imglist": "", "aug_seq": "aug_default"}
-_INTERP_NAMES = ("INTER_NEAREST", "INTER_LINEAR", "INTER_CUBIC", "INTER_AREA", "INTER_LANCZOS4")
 _DECODE_FLAG = {1: 0, 3: 1, 4: -1}  # channels -> cv2.imdecode flag
 
 
@@ -169,14 +168,9 @@ class ImageRecordIter(DataIter):
     # --- one image ----------------------------------------------------------------------
 
     def _interpolation(self, old: tuple[int, int], new: tuple[int, int]) -> int:
-        """MXNet's inter_method: 9 picks by direction, 10 at random."""
-        method = self.inter_method
-        if method == 9:
-            method = (2 if new[0] > old[0] and new[1] > old[1]
-                      else 3 if new[0] < old[0] and new[1] < old[1] else 1)
-        elif method == 10:
-            method = int(self._aug_rng.randint(0, 5))
-        return getattr(self._cv2, _INTERP_NAMES[method])
+        """MXNet's inter_method as OpenCV's number: 9 picks by direction, 10 at random."""
+        return pick_interp(self.inter_method, old, new,
+                           lambda low, high: self._aug_rng.randint(low, high + 1))
 
     def _image(self, pos: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """Decoded, resized and cropped HWC (BGR order) image, its labels, and the mirror flag."""
@@ -202,9 +196,8 @@ class ImageRecordIter(DataIter):
             label = np.array([header.label], np.float32)
         if self.resize > 0:
             rows, cols = img.shape[:2]
-            new = ((self.resize, self.resize * rows // cols) if rows > cols
-                   else (self.resize * cols // rows, self.resize))
-            img = self._cv2.resize(img, new, interpolation=self._interpolation((cols, rows), new))
+            new = short_edge_size(rows, cols, self.resize)
+            img = resize(self._cv2, img, new, self._interpolation((cols, rows), new))
             img = img.reshape(img.shape[:2] + (-1,))
         rows, cols = img.shape[:2]
         if rows < height or cols < width:

@@ -1,0 +1,36 @@
+"""`mx.image`: decode, resize, crop and normalise HWC images, and the Python augmenters.
+
+Images are NDArrays of shape (height, width, channels), uint8 as decoded, RGB by default,
+as MXNet's. Decoding and resizing use OpenCV (formats/_cv2.py), as MXNet does.
+
+May import ndarray/, formats/ and io/; never symbol/, executor/ or train/.
+"""
+
+from .image import Augmenter as Augmenter
+from .image import CastAug as CastAug
+from .image import CenterCropAug as CenterCropAug
+from .image import ColorNormalizeAug as ColorNormalizeAug
+from .image import CreateAugmenter as CreateAugmenter
+from .image import ForceResizeAug as ForceResizeAug
+from .image import HorizontalFlipAug as HorizontalFlipAug
+from .image import RandomCropAug as RandomCropAug
+from .image import ResizeAug as ResizeAug
+from .image import SequentialAug as SequentialAug
+from .image import center_crop as center_crop
+from .image import color_normalize as color_normalize
+from .image import copyMakeBorder as copyMakeBorder
+from .image import fixed_crop as fixed_crop
+from .image import imdecode as imdecode
+from .image import imread as imread
+from .image import imresize as imresize
+from .image import random_crop as random_crop
+from .image import resize_short as resize_short
+from .image import scale_down as scale_down
+from .image_iter import ImageIter as ImageIter
+
+__all__ = [
+    "Augmenter", "CastAug", "CenterCropAug", "ColorNormalizeAug", "CreateAugmenter",
+    "ForceResizeAug", "HorizontalFlipAug", "ImageIter", "RandomCropAug", "ResizeAug", "SequentialAug",
+    "center_crop", "color_normalize", "copyMakeBorder", "fixed_crop", "imdecode", "imread",
+    "imresize", "random_crop", "resize_short", "scale_down",
+]

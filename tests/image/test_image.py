@@ -1,0 +1,146 @@
+"""mx.image against MXNet 1.9.1 (tests/data/image, from tools/record_image_fixtures.py)."""
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import jaxsym as mx
+from jaxsym.base import MXNetValueError
+
+pytest.importorskip("cv2")
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+IMAGES = DATA / "recordio" / "images"
+MANIFEST = json.loads((DATA / "image" / "manifest.json").read_text())
+EXPECTED = np.load(DATA / "image" / "expected.npz")
+FILES = {"photo.jpg": "dog", "portrait.png": "dog", "noise.png": "dog",
+         "gray_checker.png": "cat", "gradient.png": "cat", "red_left.png": "cat"}
+
+
+def _path(file):
+    return IMAGES / FILES[file] / file
+
+
+def _value(arg):
+    """A manifest argument as jaxsym takes it (the recorder's `value`)."""
+    if isinstance(arg, dict) and "nd" in arg:
+        return mx.nd.array(arg["nd"])
+    if isinstance(arg, dict) and "np" in arg:
+        return np.array(arg["np"])
+    return tuple(arg) if isinstance(arg, list) else arg
+
+
+def _source(spec):
+    file, _, kind = spec.partition(":")
+    img = mx.image.imdecode(_path(file).read_bytes(), flag=0 if kind == "gray" else 1)
+    return img.astype("float32") if kind == "f32" else img
+
+
+def _run(case):
+    """jaxsym's image for one case, and what else it returned (as the recorder's `run`)."""
+    args = [_value(a) for a in case["args"]]
+    kwargs = {k: _value(v) for k, v in case["kwargs"].items()}
+    if case["seed"] is not None:
+        random.seed(case["seed"])
+    call = case["call"]
+    if call in ("imdecode", "imread"):
+        first = _path(args[0]).read_bytes() if call == "imdecode" else str(_path(args[0]))
+        return getattr(mx.image, call)(first, **kwargs), {}
+    src = _source(case["src"])
+    if call == "CreateAugmenter":
+        augs = mx.image.CreateAugmenter(**kwargs)
+        for aug in augs:
+            src = aug(src)
+        return src, {"dumps": [aug.dumps() for aug in augs]}
+    if call.endswith("Aug"):
+        aug = getattr(mx.image, call)(*args, **kwargs)
+        return aug(src), {"dumps": aug.dumps()}
+    result = getattr(mx.image, call)(src, *args, **kwargs)
+    if isinstance(result, tuple):
+        return result[0], {"rect": list(result[1])}
+    return result, {}
+
+
+@pytest.mark.parametrize("case", MANIFEST["cases"], ids=lambda c: c["name"])
+def test_matches_mxnet(case):
+    got, extra = _run(case)
+    want = EXPECTED[case["name"]]
+    assert isinstance(got, mx.nd.NDArray)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    if want.dtype == np.uint8:
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    else:
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-4)
+    for key, value in extra.items():
+        if key == "dumps" and isinstance(value, list):
+            # JSON floats: MXNet's float32 mean/std print as their float64 expansion.
+            assert [json.loads(d)[0] for d in value] == \
+                [json.loads(d)[0] for d in case[key]]
+            for mine, theirs in zip(value, case[key], strict=True):
+                np.testing.assert_allclose(_numbers(json.loads(mine)),
+                                           _numbers(json.loads(theirs)), rtol=1e-6)
+        else:
+            assert value == case[key], key
+
+
+def _numbers(tree):
+    """The numbers in a dumps() tree, flattened in order."""
+    if isinstance(tree, (int, float)) and not isinstance(tree, bool):
+        return [float(tree)]
+    if isinstance(tree, dict):
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        return [n for item in tree for n in _numbers(item)]
+    return []
+
+
+@pytest.mark.parametrize("src, size, want", MANIFEST["scale_down"])
+def test_scale_down(src, size, want):
+    assert mx.image.scale_down(tuple(src), tuple(size)) == tuple(want)
+
+
+def test_imdecode_is_rgb_and_takes_every_buffer_type():
+    buf = _path("photo.jpg").read_bytes()
+    rgb = mx.image.imdecode(buf).asnumpy()
+    bgr = mx.image.imdecode(buf, to_rgb=False).asnumpy()
+    np.testing.assert_array_equal(rgb, bgr[:, :, ::-1])
+    assert not np.array_equal(rgb, bgr)
+    for other in (bytearray(buf), np.frombuffer(buf, np.uint8),
+                  mx.nd.array(np.frombuffer(buf, np.uint8), dtype="uint8")):
+        np.testing.assert_array_equal(mx.image.imdecode(other).asnumpy(), rgb)
+    out = mx.nd.zeros(rgb.shape, dtype="uint8")
+    assert mx.image.imdecode(buf, out=out) is out
+    np.testing.assert_array_equal(out.asnumpy(), rgb)
+
+
+def test_color_normalize_is_in_place_and_returns_src():
+    src = _source("photo.jpg:f32")
+    before = src.asnumpy()
+    out = mx.image.color_normalize(src, mx.nd.array([1, 2, 3]), mx.nd.array([2, 4, 8]))
+    assert out is src
+    np.testing.assert_allclose(src.asnumpy(), (before - [1, 2, 3]) / np.float32([2, 4, 8]),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_crop_property(seed):
+    rng = np.random.RandomState(seed)
+    h, w = (int(d) for d in rng.randint(1, 12, size=2))
+    src = mx.nd.array(rng.randint(0, 256, (h, w, 3)), dtype="uint8")
+    size = tuple(int(s) for s in rng.randint(1, 15, size=2))
+    cw, ch = mx.image.scale_down((w, h), size)
+    random.seed(seed)
+    if min(cw, ch) == 0:
+        with pytest.raises(MXNetValueError, match="empty or leaves"):
+            mx.image.random_crop(src, size, interp=0)
+        return
+    out, (x0, y0, cw2, ch2) = mx.image.random_crop(src, size, interp=0)
+    assert (cw2, ch2) == (cw, ch)
+    assert 0 <= x0 <= w - cw and 0 <= y0 <= h - ch
+    assert out.shape == (size[1], size[0], 3)
+    crop = mx.nd.array(src.asnumpy()[y0:y0 + ch, x0:x0 + cw], dtype="uint8")
+    want = crop if (cw, ch) == size else mx.image.imresize(crop, *size, interp=0)
+    np.testing.assert_array_equal(out.asnumpy(), want.asnumpy())
