@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 from pathlib import Path
 
 os.environ.setdefault("MXNET_SUBGRAPH_BACKEND", "NONE")
@@ -32,12 +33,11 @@ import mxnet as mx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT / "tests" / "data" / "recordio" / "images"
 OUT = ROOT / "tests" / "data" / "image"
-FILES = {"photo.jpg": "dog", "portrait.png": "dog", "noise.png": "dog",
-         "gray_checker.png": "cat", "gradient.png": "cat", "red_left.png": "cat"}
+sys.path.insert(0, str(ROOT / "tests" / "image"))
+import image_cases as ic  # how a case runs, shared with the tests
 
-REC = ROOT / "tests" / "data" / "recordio"
+FILES, REC = ic.FILES, ic.REC
 # name: (random.seed before construction, epochs, ImageIter kwargs); paths relative to REC.
 ITERS = {
     "rec_pad": (None, 2, {"batch_size": 4, "data_shape": (3, 8, 8), "path_imgrec": "png.rec",
@@ -143,67 +143,13 @@ def cases() -> list[dict]:
     return out
 
 
-def value(arg):
-    """A manifest argument as MXNet takes it."""
-    if isinstance(arg, dict) and "nd" in arg:
-        return mx.nd.array(arg["nd"])
-    if isinstance(arg, dict) and "np" in arg:
-        return np.array(arg["np"])
-    return tuple(arg) if isinstance(arg, list) else arg
-
-
-def source(spec: str) -> mx.nd.NDArray:
-    file, _, kind = spec.partition(":")
-    buf = (IMAGES / FILES[file] / file).read_bytes()
-    img = mx.image.imdecode(buf, flag=0 if kind == "gray" else 1)
-    return img.astype("float32") if kind == "f32" else img
-
-
-def run(case: dict) -> tuple[np.ndarray, dict]:
-    """MXNet's image for one case, and what else it returned."""
-    args = [value(a) for a in case["args"]]
-    kwargs = {k: value(v) for k, v in case["kwargs"].items()}
-    if case["seed"] is not None:
-        random.seed(case["seed"])
-    call = case["call"]
-    if call in ("imdecode", "imread"):
-        path = IMAGES / FILES[args[0]] / args[0]
-        first = path.read_bytes() if call == "imdecode" else str(path)
-        return getattr(mx.image, call)(first, **kwargs).asnumpy(), {}
-    src = source(case["src"])
-    if call == "CreateAugmenter":
-        augs = mx.image.CreateAugmenter(**kwargs)
-        for aug in augs:
-            src = aug(src)
-        return src.asnumpy(), {"dumps": [aug.dumps() for aug in augs]}
-    if call.endswith("Aug"):
-        aug = getattr(mx.image, call)(*args, **kwargs)
-        return aug(src).asnumpy(), {"dumps": aug.dumps()}
-    result = getattr(mx.image, call)(src, *args, **kwargs)
-    if isinstance(result, tuple):
-        return result[0].asnumpy(), {"rect": list(result[1])}
-    return result.asnumpy(), {}
-
-
-def iter_kwargs(kwargs: dict) -> dict:
-    """An ITERS entry's arguments as ImageIter takes them (paths under REC, augmenters)."""
-    out = dict(kwargs)
-    for key in ("path_imgrec", "path_imgidx", "path_imglist", "path_root"):
-        if key in out:
-            out[key] = str(REC / out[key])
-    if "aug_list" in out:
-        out["aug_list"] = [getattr(mx.image, name)(*map(value, args))
-                           for name, *args in out["aug_list"]]
-    return out
-
-
 def record_iters(arrays: dict) -> dict:
     """Every ITERS run with its pads per epoch; its batches go into `arrays`."""
     runs = {}
     for name, (seed, epochs, kwargs) in ITERS.items():
         if seed is not None:
             random.seed(seed)
-        it = mx.image.ImageIter(**iter_kwargs(kwargs))
+        it = mx.image.ImageIter(**ic.iter_kwargs(mx, kwargs))
         pads: list[list[int]] = []
         runs[name] = {"seed": seed, "epochs": epochs, "kwargs": kwargs, "pads": pads}
         for epoch in range(epochs):
@@ -246,8 +192,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     manifest, arrays = [], {}
     for case in cases():
-        image, extra = run(case)
-        arrays[case["name"]] = image
+        image, extra = ic.run(mx, case)
+        arrays[case["name"]] = image.asnumpy()
         manifest.append({**case, **extra})
     scale = [[src, size, list(mx.image.scale_down(src, size))]
              for src, size in (((640, 480), (720, 120)), ((16, 12), (100, 5)),

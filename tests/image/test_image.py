@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from image import image_cases as ic
 
 import jaxsym as mx
 from jaxsym.base import MXNetValueError
@@ -13,55 +14,18 @@ from jaxsym.base import MXNetValueError
 pytest.importorskip("cv2")
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-IMAGES = DATA / "recordio" / "images"
 MANIFEST = json.loads((DATA / "image" / "manifest.json").read_text())
 EXPECTED = np.load(DATA / "image" / "expected.npz")
-FILES = {"photo.jpg": "dog", "portrait.png": "dog", "noise.png": "dog",
-         "gray_checker.png": "cat", "gradient.png": "cat", "red_left.png": "cat"}
-
-
-def _path(file):
-    return IMAGES / FILES[file] / file
-
-
-def _value(arg):
-    """A manifest argument as jaxsym takes it (the recorder's `value`)."""
-    if isinstance(arg, dict) and "nd" in arg:
-        return mx.nd.array(arg["nd"])
-    if isinstance(arg, dict) and "np" in arg:
-        return np.array(arg["np"])
-    return tuple(arg) if isinstance(arg, list) else arg
+_path = ic.path
 
 
 def _source(spec):
-    file, _, kind = spec.partition(":")
-    img = mx.image.imdecode(_path(file).read_bytes(), flag=0 if kind == "gray" else 1)
-    return img.astype("float32") if kind == "f32" else img
+    return ic.source(mx, spec)
 
 
 def _run(case):
-    """jaxsym's image for one case, and what else it returned (as the recorder's `run`)."""
-    args = [_value(a) for a in case["args"]]
-    kwargs = {k: _value(v) for k, v in case["kwargs"].items()}
-    if case["seed"] is not None:
-        random.seed(case["seed"])
-    call = case["call"]
-    if call in ("imdecode", "imread"):
-        first = _path(args[0]).read_bytes() if call == "imdecode" else str(_path(args[0]))
-        return getattr(mx.image, call)(first, **kwargs), {}
-    src = _source(case["src"])
-    if call == "CreateAugmenter":
-        augs = mx.image.CreateAugmenter(**kwargs)
-        for aug in augs:
-            src = aug(src)
-        return src, {"dumps": [aug.dumps() for aug in augs]}
-    if call.endswith("Aug"):
-        aug = getattr(mx.image, call)(*args, **kwargs)
-        return aug(src), {"dumps": aug.dumps()}
-    result = getattr(mx.image, call)(src, *args, **kwargs)
-    if isinstance(result, tuple):
-        return result[0], {"rect": list(result[1])}
-    return result, {}
+    """jaxsym's image for one case, and what else it returned (as the recorder's)."""
+    return ic.run(mx, case)
 
 
 @pytest.mark.parametrize("case", MANIFEST["cases"], ids=lambda c: c["name"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from image import image_cases as ic
 
 import jaxsym as mx
 from jaxsym.base import MXNetTypeError, MXNetValueError
@@ -21,16 +22,8 @@ RUNS = MANIFEST["iters"]
 
 
 def _kwargs(kwargs):
-    """A recorded run's arguments as ImageIter takes them (the recorder's `iter_kwargs`)."""
-    out = {k: tuple(v) if k == "data_shape" else v for k, v in kwargs.items()}
-    for key in ("path_imgrec", "path_imgidx", "path_imglist", "path_root"):
-        if key in out:
-            out[key] = str(REC / out[key])
-    if "aug_list" in out:
-        out["aug_list"] = [getattr(mx.image, name)(*(tuple(a) if isinstance(a, list) else a
-                                                     for a in args))
-                           for name, *args in out["aug_list"]]
-    return out
+    """A recorded run's arguments as ImageIter takes them (as the recorder's)."""
+    return ic.iter_kwargs(mx, kwargs)
 
 
 @pytest.mark.parametrize("name", sorted(RUNS))
