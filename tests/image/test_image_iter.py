@@ -81,3 +81,11 @@ def test_label_width_mismatch_and_broken_image_name_the_image(tmp_path):
     it = mx.image.ImageIter(1, (3, 4, 4), imglist=[[0, "gone.png"]], path_root=str(tmp_path))
     with pytest.raises(MXNetValueError, match="cannot read image '.*gone.png' .key '1'"):
         next(it)
+
+
+def test_malformed_lst_lines_name_the_file_and_line(tmp_path):
+    lst = tmp_path / "bad.lst"
+    for line in ("0\tcat/gradient.png\n", "x\t1\tcat/gradient.png\n", "0\tone\tcat/a.png\n"):
+        lst.write_text("0\t1\tcat/gradient.png\n" + line)
+        with pytest.raises(MXNetValueError, match=r"bad\.lst: line 2: "):
+            mx.image.ImageIter(1, (3, 4, 4), path_imglist=str(lst), path_root=str(REC))

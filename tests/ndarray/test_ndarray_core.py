@@ -55,5 +55,8 @@ def test_waitall_waits_for_every_dispatched_computation():
     del chain
     mx.nd.waitall()
     assert last.is_ready()
-    # Donated or deleted buffers are not waited on (nor an error).
+    # Buffers donated to a computation are not waited on, nor an error.
+    import jax
+    donor = jax.numpy.ones((3,))
+    jax.jit(lambda x: x + 1, donate_argnums=0)(donor)
     mx.nd.waitall()

@@ -48,10 +48,11 @@ def test_pack_mode_is_byte_identical_to_mxnet(name: str, tmp_path: Path,
 
 def test_unreadable_images_are_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "data.lst").write_text("0\t1.000000\tcat/gradient.png\n1\t0.000000\tgone.png\n"
-                                       "just one field\n")
+                                       "just one field\n2\tnot-a-label\tcat/gradient.png\n")
     assert main(["im2rec", str(tmp_path / "data"), str(IMAGES)]) == 0
     out = capsys.readouterr().out
     assert "gone.png" in out and "at least has three parts" in out and "packed 1 images" in out
+    assert "not-a-label" in out
     assert (tmp_path / "data.idx").read_text() == "0\t0\n"
 
 

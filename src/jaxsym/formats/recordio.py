@@ -361,6 +361,17 @@ class MXIndexedRecordIO(MXRecordIO):
         self.keys.append(key)
 
 
+def parse_lst_line(line: str) -> tuple[int, list[float], str]:
+    """One line of an image list (`.lst`, as im2rec writes it): `key<TAB>label...<TAB>path`
+    -> (key, labels, path). Raises ValueError saying what is wrong with it."""
+    fields = [field.strip() for field in line.strip().split("\t")]
+    if len(fields) < 3:
+        # MXNet's im2rec words it so.
+        raise ValueError(f"lst should have at least has three parts, but only has "
+                         f"{len(fields)} parts for {fields}")
+    return int(fields[0]), [float(field) for field in fields[1:-1]], fields[-1]
+
+
 def pack(header: Sequence[Any], s: bytes) -> bytes:
     """An image record: `header` (an IRHeader) then `s`.
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError, MXNetTypeError, MXNetValueError
-from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, unpack
+from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, parse_lst_line, unpack
 from ..io.io import DataBatch, DataDesc, DataIter
 from ..ndarray.ndarray import NDArray, array
 from .image import Augmenter, CreateAugmenter, imdecode
@@ -248,14 +248,11 @@ def _read_lst(path: str, dtype: str) -> tuple[dict[Any, tuple[np.ndarray, str]],
     table, keys = {}, []
     with open(path) as f:
         for number, line in enumerate(f, 1):
-            fields = line.strip().split("\t")
             try:
-                key = int(fields[0])
-                labels = np.array(fields[1:-1], dtype=np.float64).astype(dtype)
-            except (ValueError, IndexError) as err:
-                raise MXNetValueError(f"ImageIter: {path}: line {number}: expected "
-                                      f"'key<TAB>label...<TAB>path', found {line!r}") from err
-            table[key] = (labels, fields[-1])
+                key, labels, image = parse_lst_line(line)
+            except ValueError as err:
+                raise MXNetValueError(f"ImageIter: {path}: line {number}: {err}") from err
+            table[key] = (np.array(labels, dtype=np.float64).astype(dtype), image)
             keys.append(key)
     return table, keys
 

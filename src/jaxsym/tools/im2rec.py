@@ -21,11 +21,9 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
-
 from ..base import MXNetError
-from ..formats._cv2 import require_cv2
-from ..formats.recordio import IRHeader, MXIndexedRecordIO, pack, pack_img
+from ..formats._cv2 import require_cv2, resize, short_edge_size
+from ..formats.recordio import IRHeader, MXIndexedRecordIO, pack, pack_img, parse_lst_line
 
 # An image list entry: (index, relative path, label, ...more labels).
 Item = list[Any]
@@ -91,25 +89,16 @@ def make_list(args: argparse.Namespace) -> None:
 
 
 def read_list(path_in: str) -> Iterator[Item]:
-    """[index, path, label, ...] per `.lst` line; malformed lines are reported and skipped."""
+    """[index, path, label, ...] per `.lst` line; malformed lines are reported and skipped,
+    as MXNet's im2rec does."""
     with open(path_in) as fin:
         for line in fin:
-            fields = [f.strip() for f in line.strip().split("\t")]
-            if len(fields) < 3:
-                print(f"lst should have at least has three parts, but only has {len(fields)} "
-                      f"parts for {fields}")
-                continue
             try:
-                yield [int(fields[0]), fields[-1]] + [float(f) for f in fields[1:-1]]
+                key, labels, path = parse_lst_line(line)
             except ValueError as err:
-                print(f"Parsing lst met error for {fields}, detail: {err}")
-
-
-def _resize_shorter(img: np.ndarray, size: int, cv2: Any) -> np.ndarray:
-    """Scales the shorter edge to `size` (bilinear), the longer one by integer division."""
-    h, w = img.shape[:2]
-    new = (size, h * size // w) if h > w else (w * size // h, size)
-    return cv2.resize(img, new)
+                print(f"Parsing lst met error for {line.strip()!r}, detail: {err}")
+                continue
+            yield [key, path, *labels]
 
 
 def encode_image(args: argparse.Namespace, item: Item) -> bytes | None:
@@ -134,7 +123,7 @@ def encode_image(args: argparse.Namespace, item: Item) -> bytes | None:
         margin = abs(h - w) // 2
         img = img[margin:margin + w] if h > w else img[:, margin:margin + h]
     if args.resize:
-        img = _resize_shorter(img, args.resize, cv2)
+        img = resize(cv2, img, short_edge_size(*img.shape[:2], args.resize), 1)
     try:
         return pack_img(header, img, quality=args.quality, img_fmt=args.encoding)
     except MXNetError as err:
