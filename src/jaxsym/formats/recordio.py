@@ -361,7 +361,7 @@ class MXIndexedRecordIO(MXRecordIO):
         self.keys.append(key)
 
 
-def parse_lst_line(line: str) -> tuple[int, list[float], str]:
+def _parse_lst_line(line: str) -> tuple[int, list[float], str]:
     """One line of an image list (`.lst`, as im2rec writes it): `key<TAB>label...<TAB>path`
     -> (key, labels, path). Raises ValueError saying what is wrong with it."""
     fields = [field.strip() for field in line.strip().split("\t")]

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..base import MXNetError, MXNetTypeError, MXNetValueError
-from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, parse_lst_line, unpack
+from ..formats.recordio import MXIndexedRecordIO, MXRecordIO, _parse_lst_line, unpack
 from ..io.io import DataBatch, DataDesc, DataIter
 from ..ndarray.ndarray import NDArray, array
 from .image import Augmenter, CreateAugmenter, imdecode
@@ -249,7 +249,7 @@ def _read_lst(path: str, dtype: str) -> tuple[dict[Any, tuple[np.ndarray, str]],
     with open(path) as f:
         for number, line in enumerate(f, 1):
             try:
-                key, labels, image = parse_lst_line(line)
+                key, labels, image = _parse_lst_line(line)
             except ValueError as err:
                 raise MXNetValueError(f"ImageIter: {path}: line {number}: {err}") from err
             table[key] = (np.array(labels, dtype=np.float64).astype(dtype), image)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..base import MXNetError
 from ..formats._cv2 import require_cv2, resize, short_edge_size
-from ..formats.recordio import IRHeader, MXIndexedRecordIO, pack, pack_img, parse_lst_line
+from ..formats.recordio import IRHeader, MXIndexedRecordIO, _parse_lst_line, pack, pack_img
 
 # An image list entry: (index, relative path, label, ...more labels).
 Item = list[Any]
@@ -94,7 +94,7 @@ def read_list(path_in: str) -> Iterator[Item]:
     with open(path_in) as fin:
         for line in fin:
             try:
-                key, labels, path = parse_lst_line(line)
+                key, labels, path = _parse_lst_line(line)
             except ValueError as err:
                 print(f"Parsing lst met error for {line.strip()!r}, detail: {err}")
                 continue
