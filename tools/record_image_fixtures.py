@@ -73,6 +73,9 @@ ITERS = {
 }
 
 MEAN = {"nd": [123.68, 116.28, 103.53]}
+EIGVAL = {"np": [55.46, 4.794, 1.148]}
+EIGVEC = {"np": [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140],
+                 [-0.5836, -0.6948, 0.4203]]}
 STD = {"nd": [58.395, 57.12, 57.375]}
 
 
@@ -140,6 +143,24 @@ def cases() -> list[dict]:
         add("ForceResizeAug", "photo.jpg", size, interp)
     for seed in range(4):
         add("HorizontalFlipAug", "photo.jpg", 0.5, seed=seed)
+    # The random-sized crop and the colour augmenters (Python's random; LightingAug numpy's).
+    for seed in range(3):
+        add("random_size_crop", "photo.jpg", (8, 6), 0.08, (0.75, 4 / 3), seed=seed)
+        add("random_size_crop", "portrait.png", (5, 9), (0.3, 0.9), (0.5, 2.0), 1, seed=seed)
+        add("RandomSizedCropAug", "photo.jpg", (7, 7), 0.5, (0.75, 4 / 3), seed=seed)
+        add("BrightnessJitterAug", "photo.jpg:f32", 0.3, seed=seed)
+        add("ContrastJitterAug", "photo.jpg:f32", 0.3, seed=seed)
+        add("SaturationJitterAug", "portrait.png:f32", 0.4, seed=seed)
+        add("HueJitterAug", "photo.jpg:f32", 0.25, seed=seed)
+        add("ColorJitterAug", "photo.jpg:f32", 0.2, 0.3, 0.4, seed=seed)
+        add("LightingAug", "photo.jpg:f32", 0.1, EIGVAL, EIGVEC, seed=seed)
+        add("RandomGrayAug", "portrait.png:f32", 0.5, seed=seed)
+        add("CreateAugmenter", "photo.jpg", seed=seed, data_shape=(3, 8, 8), rand_crop=True,
+            rand_resize=True, rand_mirror=True, brightness=0.125, contrast=0.125,
+            saturation=0.125, hue=0.1, pca_noise=0.05, rand_gray=0.3, mean=True, std=True)
+    # Never fits (ratio 50 on a 16x12 image): falls back to the centre crop.
+    add("random_size_crop", "photo.jpg", (4, 4), 0.9, (50.0, 60.0), seed=0)
+    add("ColorJitterAug", "photo.jpg:f32", 0.0, 0.3, 0.0, seed=5)
     return out
 
 

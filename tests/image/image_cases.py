@@ -42,6 +42,7 @@ def run(mx: Any, case: dict) -> tuple[Any, dict]:
     kwargs = {k: value(mx, v) for k, v in case["kwargs"].items()}
     if case["seed"] is not None:
         random.seed(case["seed"])
+        np.random.seed(case["seed"])  # LightingAug draws from numpy's global generator
     call = case["call"]
     if call in ("imdecode", "imread"):
         first = path(args[0]).read_bytes() if call == "imdecode" else str(path(args[0]))

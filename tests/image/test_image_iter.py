@@ -59,8 +59,8 @@ def test_batches_match_mxnet(name):
     ({"path_imgrec": "png.rec", "shuffle": True}, MXNetValueError, "give path_imgidx"),
     ({"path_imgrec": "png.rec", "brightnes": 0.1}, MXNetTypeError,
      r"unknown arguments \['brightnes'\]"),
-    ({"path_imgrec": "png.rec", "brightness": 0.1}, MXNetValueError,
-     "brightness=0.1 not supported"),
+    ({"path_imgrec": "png.rec", "rand_resize": True}, MXNetValueError,
+     "rand_resize needs rand_crop=True"),
     ({"path_imgrec": "png.rec", "part_index": 2, "num_parts": 2}, MXNetValueError,
      "part_index 2"),
 ])

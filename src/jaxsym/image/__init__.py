@@ -7,14 +7,23 @@ May import ndarray/, formats/ and io/; never symbol/, executor/ or train/.
 """
 
 from .image import Augmenter as Augmenter
+from .image import BrightnessJitterAug as BrightnessJitterAug
 from .image import CastAug as CastAug
 from .image import CenterCropAug as CenterCropAug
+from .image import ColorJitterAug as ColorJitterAug
 from .image import ColorNormalizeAug as ColorNormalizeAug
+from .image import ContrastJitterAug as ContrastJitterAug
 from .image import CreateAugmenter as CreateAugmenter
 from .image import ForceResizeAug as ForceResizeAug
 from .image import HorizontalFlipAug as HorizontalFlipAug
+from .image import HueJitterAug as HueJitterAug
+from .image import LightingAug as LightingAug
 from .image import RandomCropAug as RandomCropAug
+from .image import RandomGrayAug as RandomGrayAug
+from .image import RandomOrderAug as RandomOrderAug
+from .image import RandomSizedCropAug as RandomSizedCropAug
 from .image import ResizeAug as ResizeAug
+from .image import SaturationJitterAug as SaturationJitterAug
 from .image import SequentialAug as SequentialAug
 from .image import center_crop as center_crop
 from .image import color_normalize as color_normalize
@@ -24,13 +33,17 @@ from .image import imdecode as imdecode
 from .image import imread as imread
 from .image import imresize as imresize
 from .image import random_crop as random_crop
+from .image import random_size_crop as random_size_crop
 from .image import resize_short as resize_short
 from .image import scale_down as scale_down
 from .image_iter import ImageIter as ImageIter
 
 __all__ = [
-    "Augmenter", "CastAug", "CenterCropAug", "ColorNormalizeAug", "CreateAugmenter",
-    "ForceResizeAug", "HorizontalFlipAug", "ImageIter", "RandomCropAug", "ResizeAug", "SequentialAug",
-    "center_crop", "color_normalize", "copyMakeBorder", "fixed_crop", "imdecode", "imread",
-    "imresize", "random_crop", "resize_short", "scale_down",
+    "Augmenter", "BrightnessJitterAug", "CastAug", "CenterCropAug", "ColorJitterAug",
+    "ColorNormalizeAug", "ContrastJitterAug", "CreateAugmenter", "ForceResizeAug",
+    "HorizontalFlipAug", "HueJitterAug", "ImageIter", "LightingAug", "RandomCropAug",
+    "RandomGrayAug", "RandomOrderAug", "RandomSizedCropAug", "ResizeAug", "SaturationJitterAug",
+    "SequentialAug", "center_crop", "color_normalize", "copyMakeBorder", "fixed_crop",
+    "imdecode", "imread", "imresize", "random_crop", "random_size_crop", "resize_short",
+    "scale_down",
 ]

@@ -1,4 +1,4 @@
-"""MXNet 1.9.1's `mx.image` functions and deterministic augmenters, on OpenCV and NDArray.
+"""MXNet 1.9.1's `mx.image` functions and augmenters, on OpenCV and NDArray.
 
 MXNet's behaviour kept here:
 
@@ -9,8 +9,9 @@ MXNet's behaviour kept here:
   longer one by integer division; interpolation 9 picks by direction, 10 at random.
 * Crops take sizes as (width, height) and first shrink them to fit (`scale_down`), then
   resize the crop to the asked size.
-* Random choices use Python's `random` module, as MXNet's, so `random.seed(n)` gives
-  MXNet's crops and flips.
+* Random choices use Python's `random` module (and LightingAug numpy's global generator),
+  as MXNet's, so `random.seed(n)` (and `np.random.seed(n)`) give MXNet's crops, flips
+  and jitters.
 * `color_normalize` subtracts and divides in place and returns `src`; an NDArray mean or
   std must have `src`'s dtype (MXNet cannot subtract float32 from uint8 either).
 
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import json
 import random
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import ndarray as nd
 from ..base import MXNetError, MXNetTypeError, MXNetValueError
 from ..formats._cv2 import pick_interp, require_cv2, resize, short_edge_size
 from ..ndarray.ndarray import NDArray, array
@@ -209,6 +212,37 @@ def center_crop(src: NDArray, size: Size, interp: int = 2) -> tuple[NDArray, tup
     return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
 
 
+def random_size_crop(src: NDArray, size: Size, area: float | tuple[float, float],
+                     ratio: tuple[float, float], interp: int = 2, **kwargs: Any
+                     ) -> tuple[NDArray, tuple[int, ...]]:
+    """Crops a random region of random area (a fraction of the image's, or a range) and
+    aspect ratio (a (min, max) range, drawn uniformly in log space), resized to `size`
+    (w, h). After 10 draws that do not fit, falls back to `center_crop`.
+
+    Returns:
+      The crop, and (x0, y0, width, height) of the region taken from `src`.
+    """
+    h, w = _pixels(src, "random_size_crop").shape[:2]
+    if "min_area" in kwargs:
+        warnings.warn("`min_area` is deprecated. Please use `area` instead.",
+                      DeprecationWarning, stacklevel=2)
+        area = kwargs.pop("min_area")
+    if kwargs:
+        raise MXNetTypeError(f"random_size_crop: unexpected keyword arguments {sorted(kwargs)}")
+    low, high = (area, 1.0) if isinstance(area, (int, float)) else area
+    log_ratio = (np.log(ratio[0]), np.log(ratio[1]))
+    for _ in range(10):  # MXNet's draw order: area, ratio, then x0 and y0 if it fits
+        target_area = random.uniform(low, high) * h * w
+        new_ratio = np.exp(random.uniform(*log_ratio))
+        new_w = round(float(np.sqrt(target_area * new_ratio)))
+        new_h = round(float(np.sqrt(target_area / new_ratio)))
+        if new_w <= w and new_h <= h:
+            x0 = random.randint(0, w - new_w)
+            y0 = random.randint(0, h - new_h)
+            return fixed_crop(src, x0, y0, new_w, new_h, size, interp), (x0, y0, new_w, new_h)
+    return center_crop(src, size, interp)
+
+
 def color_normalize(src: NDArray, mean: NDArray | float | None,
                     std: NDArray | float | None = None) -> NDArray:
     """`(src - mean) / std` per channel, in place on `src` (as MXNet), which is returned."""
@@ -373,8 +407,167 @@ class ColorNormalizeAug(Augmenter):
         return color_normalize(src, self.mean, self.std)
 
 
+class RandomSizedCropAug(Augmenter):
+    """`random_size_crop(src, size, area, ratio, interp)`, the crop only."""
+
+    def __init__(self, size: Size, area: float | tuple[float, float],
+                 ratio: tuple[float, float], interp: int = 2, **kwargs: Any) -> None:
+        super().__init__(size=size, area=area, ratio=ratio, interp=interp)
+        if "min_area" in kwargs:
+            warnings.warn("`min_area` is deprecated. Please use `area` instead.",
+                          DeprecationWarning, stacklevel=2)
+            area = kwargs.pop("min_area")
+        if kwargs:
+            raise MXNetTypeError(f"RandomSizedCropAug: unexpected keyword arguments "
+                                 f"{sorted(kwargs)}")
+        self.size, self.area, self.ratio, self.interp = size, area, ratio, interp
+
+    def __call__(self, src: NDArray) -> NDArray:
+        return random_size_crop(src, self.size, self.area, self.ratio, self.interp)[0]
+
+
+class RandomOrderAug(Augmenter):
+    """Applies `ts` in a random order: MXNet shuffles the list itself (`random.shuffle`),
+    so the order drawn last stays, and shows in `dumps()`."""
+
+    def __init__(self, ts: list[Augmenter]) -> None:
+        super().__init__()
+        self.ts = ts
+
+    def dumps(self) -> list[Any]:  # type: ignore[override]
+        return [self.__class__.__name__.lower(), [t.dumps() for t in self.ts]]
+
+    def __call__(self, src: NDArray) -> NDArray:
+        random.shuffle(self.ts)
+        for aug in self.ts:
+            src = aug(src)
+        return src
+
+
+# The luma weights MXNet's contrast and saturation jitters use (ITU-R BT.601).
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def _jitter(spread: float) -> float:
+    return 1.0 + random.uniform(-spread, spread)
+
+
+class BrightnessJitterAug(Augmenter):
+    """Scales by 1 + U(-brightness, brightness); in place, as MXNet's (float input)."""
+
+    def __init__(self, brightness: float) -> None:
+        super().__init__(brightness=brightness)
+        self.brightness = brightness
+
+    def __call__(self, src: NDArray) -> NDArray:
+        src *= _jitter(self.brightness)
+        return src
+
+
+class ContrastJitterAug(Augmenter):
+    """Blends with the image's mean luma: `alpha * src + (1 - alpha) * mean gray`."""
+
+    def __init__(self, contrast: float) -> None:
+        super().__init__(contrast=contrast)
+        self.contrast = contrast
+        self.coef = array([[_LUMA]])
+
+    def __call__(self, src: NDArray) -> NDArray:
+        alpha = _jitter(self.contrast)
+        gray = src * self.coef
+        # Summed over the three weighted channels, hence 3 / size for the mean luma.
+        gray = (3.0 * (1.0 - alpha) / gray.size) * nd.sum(gray)
+        src *= alpha
+        src += gray
+        return src
+
+
+class SaturationJitterAug(Augmenter):
+    """Blends each pixel with its own luma: `alpha * src + (1 - alpha) * gray`."""
+
+    def __init__(self, saturation: float) -> None:
+        super().__init__(saturation=saturation)
+        self.saturation = saturation
+        self.coef = array([[_LUMA]])
+
+    def __call__(self, src: NDArray) -> NDArray:
+        alpha = _jitter(self.saturation)
+        gray = nd.sum(src * self.coef, axis=2, keepdims=True)
+        gray *= 1.0 - alpha
+        src *= alpha
+        src += gray
+        return src
+
+
+class HueJitterAug(Augmenter):
+    """Rotates the hue by U(-hue, hue) * 180 degrees, as a linear map in YIQ space."""
+
+    _RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.321],
+                            [0.211, -0.523, 0.311]])
+    _YIQ_TO_RGB = np.array([[1.0, 0.956, 0.621], [1.0, -0.272, -0.647],
+                            [1.0, -1.107, 1.705]])
+
+    def __init__(self, hue: float) -> None:
+        super().__init__(hue=hue)
+        self.hue = hue
+
+    def __call__(self, src: NDArray) -> NDArray:
+        angle = random.uniform(-self.hue, self.hue) * np.pi
+        cos, sin = np.cos(angle), np.sin(angle)
+        rotate = np.array([[1.0, 0.0, 0.0], [0.0, cos, -sin], [0.0, sin, cos]])
+        # Composed in float64, applied in float32 (nd.array), as MXNet's.
+        transform = (self._YIQ_TO_RGB @ rotate @ self._RGB_TO_YIQ).T
+        return nd.dot(src, array(transform))
+
+
+class ColorJitterAug(RandomOrderAug):
+    """Brightness, contrast and saturation jitters (those > 0), in a random order."""
+
+    def __init__(self, brightness: float, contrast: float, saturation: float) -> None:
+        ts: list[Augmenter] = []
+        if brightness > 0:
+            ts.append(BrightnessJitterAug(brightness))
+        if contrast > 0:
+            ts.append(ContrastJitterAug(contrast))
+        if saturation > 0:
+            ts.append(SaturationJitterAug(saturation))
+        super().__init__(ts)
+
+
+class LightingAug(Augmenter):
+    """AlexNet's PCA lighting noise: adds `eigvec * alpha @ eigval` per channel, alpha
+    drawn from numpy's global generator (`np.random.normal`), as MXNet's."""
+
+    def __init__(self, alphastd: float, eigval: Any, eigvec: Any) -> None:
+        super().__init__(alphastd=alphastd, eigval=eigval, eigvec=eigvec)
+        self.alphastd, self.eigval, self.eigvec = alphastd, eigval, eigvec
+
+    def __call__(self, src: NDArray) -> NDArray:
+        alpha = np.random.normal(0, self.alphastd, size=(3,))
+        src += array(np.dot(self.eigvec * alpha, self.eigval))
+        return src
+
+
+class RandomGrayAug(Augmenter):
+    """With probability `p`, replaces every channel by the luma 0.21 R + 0.72 G + 0.07 B."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__(p=p)
+        self.p = p
+        self.mat = array([[0.21, 0.21, 0.21], [0.72, 0.72, 0.72], [0.07, 0.07, 0.07]])
+
+    def __call__(self, src: NDArray) -> NDArray:
+        if random.random() < self.p:
+            src = nd.dot(src, self.mat)
+        return src
+
+
 _IMAGENET_MEAN = (123.68, 116.28, 103.53)
 _IMAGENET_STD = (58.395, 57.12, 57.375)
+# The principal components of ImageNet's RGB pixels (AlexNet's lighting noise).
+_IMAGENET_EIGVAL = np.array([55.46, 4.794, 1.148])
+_IMAGENET_EIGVEC = np.array([[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140],
+                             [-0.5836, -0.6948, 0.4203]])
 
 
 def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
@@ -384,7 +577,7 @@ def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
                     hue: float = 0, pca_noise: float = 0, rand_gray: float = 0,
                     inter_method: int = 2) -> list[Augmenter]:
     """MXNet's default augmenter list: resize, crop to `data_shape` (c, h, w), mirror, cast
-    to float32, normalise.
+    to float32, colour jitters, lighting noise, random gray, normalise.
 
     Args:
       data_shape: (channels, height, width) of the output.
@@ -393,17 +586,13 @@ def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
       rand_mirror: mirror with probability 0.5.
       mean, std: per-channel (RGB) arrays of 1 or 3 numbers, or True for ImageNet's.
       inter_method: interpolation for every resize (see `imresize`; 9 auto, 10 random).
-
-    The colour augmentations (rand_resize, brightness, contrast, saturation, hue,
-    pca_noise, rand_gray) are not implemented yet and raise if set.
+      rand_resize: with rand_crop, a random-sized crop (area 8%-100%, ratio 3/4-4/3).
+      brightness, contrast, saturation: ColorJitterAug's ranges; hue: HueJitterAug's.
+      pca_noise: LightingAug's alphastd (ImageNet's eigenvalues and vectors).
+      rand_gray: probability of RandomGrayAug.
     """
-    unsupported = {"rand_resize": rand_resize, "brightness": brightness,
-                   "contrast": contrast, "saturation": saturation, "hue": hue,
-                   "pca_noise": pca_noise, "rand_gray": rand_gray}
-    given = [f"{k}={v!r}" for k, v in unsupported.items() if v]
-    if given:
-        raise MXNetValueError(f"CreateAugmenter: {', '.join(given)} not supported by jaxsym "
-                              "yet (only the default, off)")
+    if rand_resize and not rand_crop:
+        raise MXNetValueError("CreateAugmenter: rand_resize needs rand_crop=True")
     if len(data_shape) != 3:
         raise MXNetValueError(f"CreateAugmenter: data_shape must be (channels, height, width), "
                               f"got {tuple(data_shape)}")
@@ -412,10 +601,21 @@ def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
     if resize > 0:
         augs.append(ResizeAug(resize, inter_method))
     crop_size = (data_shape[2], data_shape[1])
-    augs.append((RandomCropAug if rand_crop else CenterCropAug)(crop_size, inter_method))
+    if rand_resize:
+        augs.append(RandomSizedCropAug(crop_size, 0.08, (3.0 / 4.0, 4.0 / 3.0), inter_method))
+    else:
+        augs.append((RandomCropAug if rand_crop else CenterCropAug)(crop_size, inter_method))
     if rand_mirror:
         augs.append(HorizontalFlipAug(0.5))
     augs.append(CastAug())
+    if brightness or contrast or saturation:
+        augs.append(ColorJitterAug(brightness, contrast, saturation))
+    if hue:
+        augs.append(HueJitterAug(hue))
+    if pca_noise > 0:
+        augs.append(LightingAug(pca_noise, _IMAGENET_EIGVAL, _IMAGENET_EIGVEC))
+    if rand_gray > 0:
+        augs.append(RandomGrayAug(rand_gray))
     mean = _channel_stats(mean, _IMAGENET_MEAN, "mean")
     std = _channel_stats(std, _IMAGENET_STD, "std")
     if mean is not None or std is not None:
