@@ -171,16 +171,9 @@ def record_iters(arrays: dict) -> dict:
         if seed is not None:
             random.seed(seed)
         it = mx.image.ImageIter(**ic.iter_kwargs(mx, kwargs))
-        pads: list[list[int]] = []
+        batches, pads = ic.epochs(it, epochs)
+        arrays.update({f"iter/{name}/{key}": value for key, value in batches.items()})
         runs[name] = {"seed": seed, "epochs": epochs, "kwargs": kwargs, "pads": pads}
-        for epoch in range(epochs):
-            if epoch:
-                it.reset()
-            pads.append([])
-            for number, batch in enumerate(it):
-                arrays[f"iter/{name}/{epoch}/{number}/data"] = batch.data[0].asnumpy()
-                arrays[f"iter/{name}/{epoch}/{number}/label"] = batch.label[0].asnumpy()
-                pads[-1].append(batch.pad)
     return runs
 
 

@@ -73,3 +73,19 @@ def iter_kwargs(mx: Any, kwargs: dict) -> dict:
         out["aug_list"] = [getattr(mx.image, name)(*(value(mx, a) for a in args))
                            for name, *args in out["aug_list"]]
     return out
+
+
+def epochs(it: Any, count: int) -> tuple[dict, list[list[int]]]:
+    """`count` epochs of an iterator, reset between them: its batches as
+    `<epoch>/<batch>/{data,label}` arrays, and the pads per epoch."""
+    arrays: dict = {}
+    pads: list[list[int]] = []
+    for epoch in range(count):
+        if epoch:
+            it.reset()
+        pads.append([])
+        for number, batch in enumerate(it):
+            arrays[f"{epoch}/{number}/data"] = batch.data[0].asnumpy()
+            arrays[f"{epoch}/{number}/label"] = batch.label[0].asnumpy()
+            pads[-1].append(batch.pad)
+    return arrays, pads

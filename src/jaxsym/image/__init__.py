@@ -1,4 +1,5 @@
-"""`mx.image`: decode, resize, crop and normalise HWC images, and the Python augmenters.
+"""`mx.image`: decode, resize, crop and normalise HWC images, and the Python augmenters,
+classification and detection (detection.py).
 
 Images are NDArrays of shape (height, width, channels), uint8 as decoded, RGB by default,
 as MXNet's. Decoding and resizing use OpenCV (formats/_cv2.py), as MXNet does.
@@ -6,6 +7,15 @@ as MXNet's. Decoding and resizing use OpenCV (formats/_cv2.py), as MXNet does.
 May import ndarray/, formats/ and io/; never symbol/, executor/ or train/.
 """
 
+from .detection import CreateDetAugmenter as CreateDetAugmenter
+from .detection import CreateMultiRandCropAugmenter as CreateMultiRandCropAugmenter
+from .detection import DetAugmenter as DetAugmenter
+from .detection import DetBorrowAug as DetBorrowAug
+from .detection import DetHorizontalFlipAug as DetHorizontalFlipAug
+from .detection import DetRandomCropAug as DetRandomCropAug
+from .detection import DetRandomPadAug as DetRandomPadAug
+from .detection import DetRandomSelectAug as DetRandomSelectAug
+from .detection import ImageDetIter as ImageDetIter
 from .image import Augmenter as Augmenter
 from .image import BrightnessJitterAug as BrightnessJitterAug
 from .image import CastAug as CastAug
@@ -40,8 +50,10 @@ from .image_iter import ImageIter as ImageIter
 
 __all__ = [
     "Augmenter", "BrightnessJitterAug", "CastAug", "CenterCropAug", "ColorJitterAug",
-    "ColorNormalizeAug", "ContrastJitterAug", "CreateAugmenter", "ForceResizeAug",
-    "HorizontalFlipAug", "HueJitterAug", "ImageIter", "LightingAug", "RandomCropAug",
+    "ColorNormalizeAug", "ContrastJitterAug", "CreateAugmenter", "CreateDetAugmenter",
+    "CreateMultiRandCropAugmenter", "DetAugmenter", "DetBorrowAug", "DetHorizontalFlipAug",
+    "DetRandomCropAug", "DetRandomPadAug", "DetRandomSelectAug", "ForceResizeAug",
+    "HorizontalFlipAug", "HueJitterAug", "ImageDetIter", "ImageIter", "LightingAug", "RandomCropAug",
     "RandomGrayAug", "RandomOrderAug", "RandomSizedCropAug", "ResizeAug", "SaturationJitterAug",
     "SequentialAug", "center_crop", "color_normalize", "copyMakeBorder", "fixed_crop",
     "imdecode", "imread", "imresize", "random_crop", "random_size_crop", "resize_short",

@@ -271,13 +271,15 @@ def copyMakeBorder(src: NDArray, top: int, bot: int, left: int, right: int,
     Args:
       src: the image.
       top, bot, left, right: the border widths.
-      type: 0 constant, 1 reflect, 2 reflect-101, 3 replicate, 4 wrap.
+      type: 0 constant, 1 reflect, 2 reflect-101, 3 replicate, 4 wrap; + 16 isolated.
       value: the constant for every channel; `values` gives one per channel (up to 4).
       out: optional NDArray to write into.
     """
     pixels = _pixels(src, "copyMakeBorder")
-    if type not in _BORDER_TYPES:
-        raise MXNetValueError(f"copyMakeBorder: unknown type {type}; valid: 0 to 4")
+    # 16 is OpenCV's BORDER_ISOLATED flag, which MXNet's DetRandomPadAug ORs in.
+    if type & ~16 not in _BORDER_TYPES:
+        raise MXNetValueError(f"copyMakeBorder: unknown type {type}; valid: 0 to 4, "
+                              "optionally + 16 (isolated)")
     if min(top, bot, left, right) < 0:
         raise MXNetValueError(f"copyMakeBorder: negative border top={top}, bot={bot}, "
                               f"left={left}, right={right}")
@@ -293,8 +295,8 @@ def copyMakeBorder(src: NDArray, top: int, bot: int, left: int, right: int,
 # --- augmenters --------------------------------------------------------------------------
 
 
-class Augmenter:
-    """An image transform: `aug(src) -> NDArray`; `dumps()` describes it as JSON."""
+class _Dumpable:
+    """Keeps the constructor's arguments for `dumps()`, as MXNet's augmenters."""
 
     def __init__(self, **kwargs: Any) -> None:
         self._kwargs = {k: _plain(v) for k, v in kwargs.items()}
@@ -302,6 +304,10 @@ class Augmenter:
     def dumps(self) -> str:
         """`["classname", {arguments}]` as a JSON string, as MXNet's."""
         return json.dumps([self.__class__.__name__.lower(), self._kwargs])
+
+
+class Augmenter(_Dumpable):
+    """An image transform: `aug(src) -> NDArray`; `dumps()` describes it as JSON."""
 
     def __call__(self, src: NDArray) -> NDArray:
         raise NotImplementedError(f"{type(self).__name__} must define __call__")
@@ -593,10 +599,7 @@ def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
     """
     if rand_resize and not rand_crop:
         raise MXNetValueError("CreateAugmenter: rand_resize needs rand_crop=True")
-    if len(data_shape) != 3:
-        raise MXNetValueError(f"CreateAugmenter: data_shape must be (channels, height, width), "
-                              f"got {tuple(data_shape)}")
-    _check_interp(inter_method, "CreateAugmenter")
+    _check_create(data_shape, inter_method, "CreateAugmenter")
     augs: list[Augmenter] = []
     if resize > 0:
         augs.append(ResizeAug(resize, inter_method))
@@ -607,7 +610,26 @@ def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
         augs.append((RandomCropAug if rand_crop else CenterCropAug)(crop_size, inter_method))
     if rand_mirror:
         augs.append(HorizontalFlipAug(0.5))
-    augs.append(CastAug())
+    return augs + _colour_augs("CreateAugmenter", mean, std, brightness, contrast, saturation,
+                               hue, pca_noise, rand_gray)
+
+
+def _check_create(data_shape: Sequence[int], inter_method: int, what: str) -> None:
+    """The arguments every augmenter-list factory checks first."""
+    if len(data_shape) != 3:
+        raise MXNetValueError(f"{what}: data_shape must be (channels, height, width), got "
+                              f"{tuple(data_shape)}")
+    _check_interp(inter_method, what)
+
+
+def _colour_augs(what: str, mean: Any, std: Any, brightness: float, contrast: float,
+                 saturation: float, hue: float, pca_noise: float, rand_gray: float
+                 ) -> list[Augmenter]:
+    """The tail CreateAugmenter and CreateDetAugmenter share: cast to float32, colour
+    jitters, lighting noise, random gray, normalise (in MXNet's order)."""
+    mean = _channel_stats(mean, _IMAGENET_MEAN, "mean", what)
+    std = _channel_stats(std, _IMAGENET_STD, "std", what)
+    augs: list[Augmenter] = [CastAug()]
     if brightness or contrast or saturation:
         augs.append(ColorJitterAug(brightness, contrast, saturation))
     if hue:
@@ -616,20 +638,19 @@ def CreateAugmenter(data_shape: Sequence[int], resize: int = 0,
         augs.append(LightingAug(pca_noise, _IMAGENET_EIGVAL, _IMAGENET_EIGVEC))
     if rand_gray > 0:
         augs.append(RandomGrayAug(rand_gray))
-    mean = _channel_stats(mean, _IMAGENET_MEAN, "mean")
-    std = _channel_stats(std, _IMAGENET_STD, "std")
     if mean is not None or std is not None:
         augs.append(ColorNormalizeAug(mean, std))
     return augs
 
 
-def _channel_stats(value: Any, default: tuple[float, ...], name: str) -> NDArray | None:
+def _channel_stats(value: Any, default: tuple[float, ...], name: str,
+                   what: str) -> NDArray | None:
     """CreateAugmenter's mean/std: True for ImageNet's, else 1 or 3 numbers as an array."""
     if value is None:
         return None
     if value is True:
         return array(default)
     if not isinstance(value, (np.ndarray, NDArray)) or value.shape[0] not in (1, 3):
-        raise MXNetValueError(f"CreateAugmenter: {name} must be True, None, or a numpy array "
+        raise MXNetValueError(f"{what}: {name} must be True, None, or a numpy array "
                               f"or NDArray of 1 or 3 numbers, got {value!r}")
     return value if isinstance(value, NDArray) else array(value)

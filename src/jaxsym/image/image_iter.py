@@ -190,11 +190,7 @@ class ImageIter(DataIter):
         try:
             while i < self.batch_size:
                 raw_label, buf = self.next_sample()
-                try:
-                    img = imdecode(buf)
-                except MXNetError as err:
-                    raise type(err)(f"ImageIter: broken image at {self._where}: {err}") from err
-                img = self.augmentation_transform(img)
+                img = self.augmentation_transform(self._decode(buf))
                 data[i] = self.postprocess_data(img).asnumpy()
                 label[i] = self._label(raw_label)
                 i += 1
@@ -202,6 +198,14 @@ class ImageIter(DataIter):
             if not i:
                 raise
         return i
+
+    def _decode(self, buf: bytes) -> NDArray:
+        """The image read last, decoded RGB; errors name where it came from."""
+        try:
+            return imdecode(buf)
+        except MXNetError as err:
+            raise type(err)(f"{type(self).__name__}: broken image at {self._where}: "
+                            f"{err}") from err
 
     def _label(self, raw: Any) -> np.ndarray:
         """One image's labels shaped as a slot of the label batch."""
@@ -216,7 +220,7 @@ class ImageIter(DataIter):
             data, label, i = self._cache
         else:
             data = np.zeros((self.batch_size,) + self.data_shape, np.float32)
-            label = np.zeros(self.provide_label[0].shape, np.float32)
+            label = self._new_label_batch()
             i = self._batchify(data, label)
         pad = self.batch_size - i
         if pad:
@@ -231,6 +235,10 @@ class ImageIter(DataIter):
             else:
                 self._cache = None
         return DataBatch([array(data)], [array(label)], pad=pad)
+
+    def _new_label_batch(self) -> np.ndarray:
+        """The label batch before any image is read."""
+        return np.zeros(self.provide_label[0].shape, np.float32)
 
     def augmentation_transform(self, data: NDArray) -> NDArray:
         """Applies `auglist` in order."""
