@@ -143,12 +143,16 @@ class DetHorizontalFlipAug(DetAugmenter):
 
 def _pair(value: Any, name: str, what: str) -> tuple[float, float]:
     """A (low, high) range; one number means (number, number), as MXNet's."""
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        return value[0], value[1]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value, value
-    raise MXNetTypeError(f"{what}: {name} must be a number or a (low, high) pair, got "
-                         f"{value!r}")
+    pair = value if isinstance(value, (tuple, list)) and len(value) == 2 else (value, value)
+    if not all(_is_number(v) for v in pair):
+        raise MXNetTypeError(f"{what}: {name} must be a number or a (low, high) pair of "
+                             f"numbers, got {value!r}")
+    return pair[0], pair[1]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool)
 
 
 def _check_ranges(what: str, area: tuple[float, float], area_ok: bool,
@@ -298,7 +302,7 @@ class DetRandomPadAug(DetAugmenter):
     def __init__(self, aspect_ratio_range: Any = (0.75, 1.33), area_range: Any = (1.0, 3.0),
                  max_attempts: int = 50, pad_val: Any = (128, 128, 128)) -> None:
         what = "DetRandomPadAug"
-        if not isinstance(pad_val, (int, float, list, tuple)):
+        if not (_is_number(pad_val) or isinstance(pad_val, (list, tuple))):
             raise MXNetTypeError(f"{what}: pad_val must be a number or one per channel, got "
                                  f"{pad_val!r}")
         ratio = _pair(aspect_ratio_range, "aspect_ratio_range", what)
