@@ -5,8 +5,9 @@ Run with the reference interpreter, from the repository root:
     MXNET_SUBGRAPH_BACKEND=NONE /tmp/mxref/bin/python tools/record_rnnop_fixtures.py
 
 The cases live in tests/rnn/fused_scenario.py, which the tests run unchanged under jaxsym.
-Writes rnnop.json (infer_shape facts per case, a symbol JSON using RNN, cell facts) and
-rnnop.npz (keys `op/<case>/<name>`, `cell/<case>/<name>`, `init/<mode>_<bi>`).
+Writes rnnop.json (infer_shape facts per case, a symbol JSON using RNN, cell and modifier-cell facts) and
+rnnop.npz (keys `op/<case>/<name>`, `cell/<case>/<name>`,
+`modifier/<case>/<k>`, `init/<mode>_<bi>`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def main() -> None:
             warnings.simplefilter("ignore")  # MXNet's "NTC layout detected" advice
             facts["cell"][case], outs = sc.run_cell_case(mx, case)
         arrays.update({f"cell/{case}/{k}": v for k, v in outs.items()})
+    facts["modifier"] = {}
+    for case in sc.MODIFIER_CASES:
+        facts["modifier"][case], outs = sc.run_modifier_case(mx, case)
+        arrays.update({f"modifier/{case}/{k}": v for k, v in enumerate(outs)})
     for mode in ("lstm", "gru"):
         for bi in (False, True):
             arrays[f"init/{mode}_{int(bi)}"] = sc.fused_init(mx, mode, bi)

@@ -116,3 +116,45 @@ def fused_init(mx, mode: str, bidirectional: bool) -> np.ndarray:
     desc = mx.init.InitDesc("rnn_parameters", attrs={"__init__": init.dumps()})
     mx.init.Constant(0.25)(desc, arr)
     return arr.asnumpy()
+
+
+MODIFIER_CASES = ("residual_gru", "zoneout_lstm", "dropout_stack", "bidirectional_ntc",
+                  "bidirectional_merged")
+
+
+def _modifier_cell(mx, case: str):
+    rnn = mx.rnn
+    if case == "residual_gru":
+        return rnn.ResidualCell(rnn.GRUCell(C, prefix="gru_")), True
+    if case == "zoneout_lstm":
+        return rnn.ZoneoutCell(rnn.LSTMCell(H, prefix="lstm_"), 0.5, 0.3), True
+    if case == "dropout_stack":
+        stack = rnn.SequentialRNNCell()
+        stack.add(rnn.RNNCell(H, prefix="a_"))
+        stack.add(rnn.DropoutCell(0.5, prefix="drop_"))
+        stack.add(rnn.ResidualCell(rnn.RNNCell(H, activation="relu", prefix="b_")))
+        return stack, None
+    cell = rnn.BidirectionalCell(rnn.LSTMCell(H, prefix="l_"), rnn.GRUCell(H, prefix="r_"),
+                                 output_prefix="bi_")
+    return cell, case == "bidirectional_merged"
+
+
+def run_modifier_case(mx, case: str) -> tuple[dict, list[np.ndarray]]:
+    """Names and inference outputs of modifier and bidirectional cells over NTC data."""
+    cell, merge = _modifier_cell(mx, case)
+    with mx.name.NameManager():
+        outputs, states = cell.unroll(T, mx.sym.Variable("data"), layout="NTC",
+                                      merge_outputs=merge)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    flat = [s for group in states for s in (group if isinstance(group, list) else [group])]
+    net = mx.sym.Group(list(outputs) + flat)
+    shapes = net.infer_shape(data=(N, T, C))
+    rng = np.random.RandomState(11)
+    args = {n: _uniform(mx, rng, s) for n, s in zip(net.list_arguments(), shapes[0])}
+    outs = [o.asnumpy() for o in net.bind(mx.cpu(), args=args).forward(is_train=False)]
+    facts = _shapes(net, shapes)
+    facts.update(state_info=[{k: list(v) if isinstance(v, tuple) else v
+                              for k, v in i.items()} for i in cell.state_info],
+                 nested_states=[isinstance(s, list) for s in states],
+                 params=sorted(cell.params._params))
+    return facts, outs
