@@ -39,7 +39,11 @@ def _unary_cases() -> list[dict]:
     return cases
 
 
-EXTRA = _unary_cases()
+# The fused RNN op, whose values tests/ops/test_rnn_op.py checks against MXNet.
+EXTRA = _unary_cases() + [
+    {"id": f"extra_rnn_{mode}", "op": "RNN", "inputs": {"data": (3, 2, 4)},
+     "kwargs": {"name": "n", "state_size": 5, "num_layers": 2, "mode": mode,
+                "bidirectional": True, "state_outputs": True}} for mode in ("lstm", "gru")]
 # Ops the cold start of the common networks runs through: each must have a rule.
 COMMON = {"Convolution", "FullyConnected", "BatchNorm", "Pooling", "Activation",
           "elemwise_add", "broadcast_add", "broadcast_mul", "_plus_scalar", "Flatten",

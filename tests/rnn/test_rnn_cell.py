@@ -96,8 +96,6 @@ def test_rnn_checkpoint_round_trip(tmp_path):
 
 
 def test_bad_input_errors():
-    with pytest.raises(MXNetError, match="FusedRNNCell.*RNN"):
-        mx.rnn.FusedRNNCell(4, num_layers=2)
     cell = mx.rnn.RNNCell(2)
     with pytest.raises(MXNetError, match="got 1 inputs for length=2"):
         cell.unroll(2, [mx.sym.Variable("x")])

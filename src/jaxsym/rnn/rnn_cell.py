@@ -1,4 +1,5 @@
-"""Unfused RNN cells of `mx.rnn`: each step is built from FullyConnected/Activation symbols.
+"""RNN cells of `mx.rnn`: unfused cells built from FullyConnected/Activation symbols, the
+fused cell over the `RNN` op, and the bidirectional and modifier cells.
 
 Node and parameter names follow MXNet: parameters `<prefix>i2h_weight` etc., step `t` nodes
 `<prefix>t<t>_i2h`, begin states `<prefix>begin_state_<k>`.
@@ -12,13 +13,16 @@ outputs are MXNet's; only those internal nodes differ.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import ndarray, symbol
-from ..base import MXNetError, MXNetValueError
+from ..base import MXNetError, MXNetTypeError, MXNetValueError
 from ..symbol import Symbol
-from ..train.initializer import LSTMBias
+from ..train.initializer import FUSED_GATES, FusedRNN, LSTMBias, fused_rnn_slices
 
 States = list[Any]
 
@@ -36,6 +40,14 @@ class ZeroState:
                               shape=(0, -1), name=f"{self.name}_flat")
         column = symbol.slice_axis(flat, axis=1, begin=0, end=1, name=f"{self.name}_column")
         return symbol.broadcast_axis(column, axis=1, size=self.shape[-1], name=self.name)
+
+    def like_tnc(self, inputs: Symbol) -> Symbol:
+        """Zeros of (layers*directions, batch of TNC `inputs`, num_hidden): a fused state."""
+        zeros = symbol.zeros_like(inputs, name=f"{self.name}_zeros")
+        first = symbol.slice_axis(zeros, axis=0, begin=0, end=1, name=f"{self.name}_step")
+        column = symbol.slice_axis(first, axis=2, begin=0, end=1, name=f"{self.name}_column")
+        return symbol.broadcast_axis(column, axis=(0, 2), size=(self.shape[0], self.shape[2]),
+                                     name=self.name)
 
     def __repr__(self) -> str:
         return f"ZeroState({self.name!r}, {self.shape})"
@@ -134,6 +146,7 @@ class BaseRNNCell:
         `func` (e.g. `sym.Variable`, `sym.uniform`) is called with the name, the state's
         `shape`/`__layout__` and `kwargs`, as in MXNet. Without it, zeros (see `ZeroState`).
         """
+        self._check_unmodified()
         states: States = []
         for info in self.state_info:
             self._init_counter += 1
@@ -144,6 +157,11 @@ class BaseRNNCell:
                 kwargs.update(info or {})
                 states.append(func(name=name, **kwargs))
         return states
+
+    def _check_unmodified(self) -> None:
+        if self._modified:
+            raise MXNetError("After applying modifier cells (e.g. DropoutCell) the base cell "
+                             "cannot be called directly. Call the modifier cell instead.")
 
     def unpack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
         """Split each `i2h`/`h2h` weight and bias into one array per gate."""
@@ -373,11 +391,310 @@ class SequentialRNNCell(BaseRNNCell):
 
 
 class FusedRNNCell(BaseRNNCell):
-    """Not supported: it needs the cuDNN `RNN` operator, which jaxsym does not have."""
+    """Every layer and time step in one `RNN` op; `parameters` holds all the weights.
+
+    **Arguments:** `num_hidden`, `num_layers`, `mode` ('rnn_relu', 'rnn_tanh', 'lstm',
+    'gru'), `bidirectional`, `dropout` (between layers, in training), `get_next_state`
+    (unroll returns the final states), `forget_bias` (the LSTM forget gate's initial
+    bias, through `mx.init.FusedRNN`), `prefix` (default `'<mode>_'`), `params`.
+    """
 
     def __init__(self, num_hidden: int, num_layers: int = 1, mode: str = "lstm",
-                 *args: Any, **kwargs: Any) -> None:
-        raise MXNetError(
-            f"FusedRNNCell(num_hidden={num_hidden}, num_layers={num_layers}, mode={mode!r}) "
-            f"needs the fused `RNN` operator, which jaxsym does not implement; stack "
-            f"LSTMCell/GRUCell/RNNCell in a SequentialRNNCell instead")
+                 bidirectional: bool = False, dropout: float = 0.0,
+                 get_next_state: bool = False, forget_bias: float = 1.0,
+                 prefix: str | None = None, params: RNNParams | None = None) -> None:
+        if mode not in FUSED_GATES:
+            raise MXNetValueError(f"FusedRNNCell: mode={mode!r}; valid: "
+                                  f"{', '.join(sorted(FUSED_GATES))}")
+        super().__init__(prefix=f"{mode}_" if prefix is None else prefix, params=params)
+        self._num_hidden = num_hidden
+        self._num_layers = num_layers
+        self._mode = mode
+        self._bidirectional = bidirectional
+        self._dropout = dropout
+        self._get_next_state = get_next_state
+        init = FusedRNN(None, num_hidden, num_layers, mode, bidirectional, forget_bias)
+        self._parameter = self.params.get("parameters", init=init)
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """(layers*directions, 0, num_hidden) per state (LSTM: two), layout LNC."""
+        shape = ((1 + self._bidirectional) * self._num_layers, 0, self._num_hidden)
+        return [{"shape": shape, "__layout__": "LNC"}
+                for _ in range(1 + (self._mode == "lstm"))]
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return FUSED_GATES[self._mode]
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        raise MXNetError("FusedRNNCell cannot be stepped. Please use unroll")
+
+    def _slices(self, size: int) -> list[tuple[str, int, tuple[int, ...]]]:
+        return fused_rnn_slices(size, self._num_hidden, self._num_layers, self._mode,
+                                self._bidirectional, self._prefix)
+
+    def unpack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Split `<prefix>parameters` into MXNet's per-gate arrays (`lstm_l0_i2h_f_weight`)."""
+        args = dict(args)
+        flat = args.pop(self._parameter.name).asnumpy().ravel()
+        for name, offset, shape in self._slices(flat.size):
+            args[name] = ndarray.array(flat[offset:offset + int(np.prod(shape))]
+                                       .reshape(shape), dtype=flat.dtype)
+        return args
+
+    def pack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Join the per-gate arrays back into `<prefix>parameters`."""
+        args = dict(args)
+        b, m, h = 1 + self._bidirectional, len(self._gate_names), self._num_hidden
+        first = args[f"{self._prefix}l0_i2h{self._gate_names[0]}_weight"]
+        num_input = first.shape[1]
+        total = (num_input + h + 2) * h * m * b + (self._num_layers - 1) * m * h * (
+            h + b * h + 2) * b
+        flat = np.zeros(total, first.asnumpy().dtype)
+        for name, offset, shape in self._slices(total):
+            flat[offset:offset + int(np.prod(shape))] = args.pop(name).asnumpy().ravel()
+        args[self._parameter.name] = ndarray.array(flat, dtype=flat.dtype)
+        return args
+
+    def unroll(self, length: int, inputs: Any, begin_state: States | None = None,
+               layout: str = "NTC", merge_outputs: bool | None = None) -> tuple[Any, States]:
+        self.reset()
+        inputs, axis = _normalize_sequence(length, inputs, layout, True)
+        if axis == 1:
+            warnings.warn("NTC layout detected. Consider using TNC for FusedRNNCell for "
+                          "faster speed", stacklevel=2)
+            inputs = symbol.swapaxes(inputs, dim1=0, dim2=1)
+        elif axis != 0:
+            raise MXNetValueError(f"FusedRNNCell.unroll: unsupported layout {layout!r}")
+        states = self.begin_state() if begin_state is None else begin_state
+        states = [s.like_tnc(inputs) if isinstance(s, ZeroState) else s for s in states]
+        rnn = symbol.RNN(data=inputs, parameters=self._parameter,
+                         state_size=self._num_hidden, num_layers=self._num_layers,
+                         bidirectional=self._bidirectional, p=self._dropout,
+                         state_outputs=self._get_next_state, mode=self._mode,
+                         name=f"{self._prefix}rnn",
+                         **dict(zip(("state", "state_cell"), states)))
+        if self._get_next_state:
+            # MXNet marks the state outputs' layout (the attribute lands on the RNN node).
+            rnn[1]._set_attr(__layout__="LNC")
+            outputs, states = rnn[0], [rnn[k] for k in range(1, len(rnn.list_outputs()))]
+        else:
+            outputs, states = rnn, []
+        if axis == 1:
+            outputs = symbol.swapaxes(outputs, dim1=0, dim2=1)
+        outputs, _ = _normalize_sequence(length, outputs, layout, merge_outputs)
+        return outputs, states
+
+    def unfuse(self) -> SequentialRNNCell:
+        """The same network as a SequentialRNNCell of RNNCell/LSTMCell/GRUCell (with
+        BidirectionalCell and DropoutCell as needed), named `<prefix>l0_`, `<prefix>r0_`."""
+        def make(cell_prefix: str) -> BaseRNNCell:
+            if self._mode == "lstm":
+                return LSTMCell(self._num_hidden, prefix=cell_prefix)
+            if self._mode == "gru":
+                return GRUCell(self._num_hidden, prefix=cell_prefix)
+            return RNNCell(self._num_hidden, activation=self._mode[4:], prefix=cell_prefix)
+
+        stack = SequentialRNNCell()
+        for i in range(self._num_layers):
+            if self._bidirectional:
+                stack.add(BidirectionalCell(make(f"{self._prefix}l{i}_"),
+                                            make(f"{self._prefix}r{i}_"),
+                                            output_prefix=f"{self._prefix}bi_l{i}_"))
+            else:
+                stack.add(make(f"{self._prefix}l{i}_"))
+            if self._dropout > 0 and i != self._num_layers - 1:
+                stack.add(DropoutCell(self._dropout, prefix=f"{self._prefix}_dropout{i}_"))
+        return stack
+
+
+class BidirectionalCell(BaseRNNCell):
+    """`l_cell` over the sequence and `r_cell` over it reversed, outputs concatenated.
+
+    As in MXNet, `unroll` returns the states as `[l_states, r_states]` (two lists).
+    """
+
+    def __init__(self, l_cell: BaseRNNCell, r_cell: BaseRNNCell,
+                 params: RNNParams | None = None, output_prefix: str = "bi_") -> None:
+        super().__init__("", params=params)
+        self._output_prefix = output_prefix
+        if params is not None:
+            if not (l_cell._own_params and r_cell._own_params):
+                raise MXNetValueError("BidirectionalCell: specify params for "
+                                      "BidirectionalCell or child cells, not both")
+            l_cell.params._params.update(self.params._params)
+            r_cell.params._params.update(self.params._params)
+        self.params._params.update(l_cell.params._params)
+        self.params._params.update(r_cell.params._params)
+        self._cells = [l_cell, r_cell]
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        raise MXNetError("Bidirectional cannot be stepped. Please use unroll")
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """The left cell's states, then the right cell's."""
+        return [info for c in self._cells for info in c.state_info]
+
+    def begin_state(self, **kwargs: Any) -> States:
+        self._check_unmodified()
+        return [state for c in self._cells for state in c.begin_state(**kwargs)]
+
+    unpack_weights = SequentialRNNCell.unpack_weights
+    pack_weights = SequentialRNNCell.pack_weights
+
+    def unroll(self, length: int, inputs: Any, begin_state: States | None = None,
+               layout: str = "NTC", merge_outputs: bool | None = None) -> tuple[Any, States]:
+        self.reset()
+        inputs, axis = _normalize_sequence(length, inputs, layout, False)
+        states = self.begin_state() if begin_state is None else begin_state
+        l_cell, r_cell = self._cells
+        n_left = len(l_cell.state_info)
+        l_out, l_states = l_cell.unroll(length, inputs=inputs, begin_state=states[:n_left],
+                                        layout=layout, merge_outputs=merge_outputs)
+        r_out, r_states = r_cell.unroll(length, inputs=list(reversed(inputs)),
+                                        begin_state=states[n_left:], layout=layout,
+                                        merge_outputs=merge_outputs)
+        if merge_outputs is None:
+            merge_outputs = isinstance(l_out, Symbol) and isinstance(r_out, Symbol)
+            if not merge_outputs:
+                l_out, r_out = (list(symbol.SliceChannel(
+                    o, axis=axis, num_outputs=length, squeeze_axis=1)) if isinstance(o, Symbol)
+                    else o for o in (l_out, r_out))
+        if merge_outputs:
+            return symbol.Concat(l_out, symbol.reverse(r_out, axis=axis), dim=2,
+                                 name=f"{self._output_prefix}out"), [l_states, r_states]
+        outputs = [symbol.Concat(lo, ro, dim=1, name=f"{self._output_prefix}t{i}")
+                   for i, (lo, ro) in enumerate(zip(l_out, reversed(r_out)))]
+        return outputs, [l_states, r_states]
+
+
+class DropoutCell(BaseRNNCell):
+    """Dropout on its input (identity at inference); no states, no parameters."""
+
+    def __init__(self, dropout: float, prefix: str = "dropout_",
+                 params: RNNParams | None = None) -> None:
+        if not isinstance(dropout, (int, float)):
+            raise MXNetTypeError(f"DropoutCell: dropout probability must be a number, got "
+                                 f"{dropout!r}")
+        super().__init__(prefix, params)
+        self.dropout = dropout
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """No states."""
+        return []
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        if self.dropout > 0:
+            inputs = symbol.Dropout(data=inputs, p=self.dropout)
+        return inputs, states
+
+    def unroll(self, length: int, inputs: Any, begin_state: States | None = None,
+               layout: str = "NTC", merge_outputs: bool | None = None) -> tuple[Any, States]:
+        self.reset()
+        inputs, _ = _normalize_sequence(length, inputs, layout, merge_outputs)
+        if isinstance(inputs, Symbol):
+            return self(inputs, [])
+        return super().unroll(length, inputs, begin_state=begin_state, layout=layout,
+                              merge_outputs=merge_outputs)
+
+
+class ModifierCell(BaseRNNCell):
+    """Wraps `base_cell` (which must then not be used directly): shares its parameters,
+    states and weight (un)packing."""
+
+    def __init__(self, base_cell: BaseRNNCell) -> None:
+        super().__init__()
+        base_cell._modified = True
+        self.base_cell = base_cell
+
+    @property
+    def params(self) -> RNNParams:
+        """The base cell's parameters."""
+        self._own_params = False
+        return self.base_cell.params
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """The base cell's states."""
+        return self.base_cell.state_info
+
+    def begin_state(self, func: Callable[..., Any] | None = None, **kwargs: Any) -> States:
+        self._check_unmodified()
+        self.base_cell._modified = False
+        begin = self.base_cell.begin_state(func, **kwargs)
+        self.base_cell._modified = True
+        return begin
+
+    def unpack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.base_cell.unpack_weights(args)
+
+    def pack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self.base_cell.pack_weights(args)
+
+
+class ZoneoutCell(ModifierCell):
+    """Zoneout on `base_cell`: in training each output/state unit keeps its previous value
+    with probability `zoneout_outputs`/`zoneout_states`; at inference, the base cell."""
+
+    def __init__(self, base_cell: BaseRNNCell, zoneout_outputs: float = 0.0,
+                 zoneout_states: float = 0.0) -> None:
+        for kind in (FusedRNNCell, BidirectionalCell):
+            if isinstance(base_cell, kind):
+                raise MXNetValueError(f"{kind.__name__} doesn't support zoneout; add "
+                                      "ZoneoutCell to the (unfused) cells underneath")
+        super().__init__(base_cell)
+        self.zoneout_outputs = zoneout_outputs
+        self.zoneout_states = zoneout_states
+        self.prev_output: Symbol | None = None
+
+    def reset(self) -> None:
+        super().reset()
+        self.prev_output = None
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        states = _concrete(states, inputs)
+        next_output, next_states = self.base_cell(inputs, states)
+
+        def keep_new(p: float, new: Symbol, old: Symbol) -> Symbol:
+            mask = symbol.Dropout(symbol.ones_like(new), p=p)
+            return symbol.where(mask, new, old)
+
+        # MXNet's first previous output is sym.zeros((0, 0)); zeros shaped like the output
+        # are the same values.
+        prev = self.prev_output if self.prev_output is not None else \
+            symbol.zeros_like(next_output)
+        output = keep_new(self.zoneout_outputs, next_output, prev) \
+            if self.zoneout_outputs != 0 else next_output
+        if self.zoneout_states != 0:
+            next_states = [keep_new(self.zoneout_states, new, old)
+                           for new, old in zip(next_states, states)]
+        self.prev_output = output
+        return output, next_states
+
+
+class ResidualCell(ModifierCell):
+    """`base_cell`'s output plus its input (Wu et al., 2016)."""
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        output, states = self.base_cell(inputs, states)
+        return symbol.elemwise_add(output, inputs, name=f"{output.name}_plus_residual"), states
+
+    def unroll(self, length: int, inputs: Any, begin_state: States | None = None,
+               layout: str = "NTC", merge_outputs: bool | None = None) -> tuple[Any, States]:
+        self.reset()
+        self.base_cell._modified = False
+        outputs, states = self.base_cell.unroll(length, inputs=inputs,
+                                                begin_state=begin_state, layout=layout,
+                                                merge_outputs=merge_outputs)
+        self.base_cell._modified = True
+        if merge_outputs is None:
+            merge_outputs = isinstance(outputs, Symbol)
+        inputs, _ = _normalize_sequence(length, inputs, layout, merge_outputs)
+        if merge_outputs:
+            return symbol.elemwise_add(outputs, inputs,
+                                       name=f"{outputs.name}_plus_residual"), states
+        return [symbol.elemwise_add(o, i, name=f"{o.name}_plus_residual")
+                for o, i in zip(outputs, inputs)], states

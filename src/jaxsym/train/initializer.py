@@ -32,6 +32,7 @@ from jaxsym.train._registry import ClassRegistry
 __all__ = [
     "Bilinear",
     "Constant",
+    "FusedRNN",
     "InitDesc",
     "Initializer",
     "LSTMBias",
@@ -475,3 +476,76 @@ class LSTMBias(Initializer):
         num_hidden = int(values.shape[0] / 4)
         values[num_hidden:2 * num_hidden] = self.forget_bias
         arr[:] = values
+
+
+FUSED_GATES = {"rnn_relu": ("",), "rnn_tanh": ("",), "lstm": ("_i", "_f", "_c", "_o"),
+               "gru": ("_r", "_z", "_o")}
+
+
+def fused_rnn_slices(size: int, num_hidden: int, num_layers: int, mode: str,
+                     bidirectional: bool, prefix: str = ""
+                     ) -> list[tuple[str, int, tuple[int, ...]]]:
+    """The pieces of a fused RNN `parameters` vector of length `size`, in MXNet's packing.
+
+    Returns `(name, offset, shape)` per gate, named as MXNet's FusedRNNCell.unpack_weights
+    (`<prefix>l0_i2h_f_weight`, `r` for the backward direction): every weight (per
+    layer, direction, i2h gates then h2h gates), then every bias in the same order.
+    """
+    gates = FUSED_GATES[mode]
+    dirs = ("l", "r") if bidirectional else ("l",)
+    b, m, h = len(dirs), len(gates), num_hidden
+    # The input size that makes the lengths add up, as MXNet works it out.
+    num_input = size // b // h // m - (num_layers - 1) * (h + b * h + 2) - h - 2
+    pieces: list[tuple[str, tuple[int, ...]]] = []
+    for kind in ("weight", "bias"):
+        for layer in range(num_layers):
+            width = num_input if layer == 0 else b * h
+            for d in dirs:
+                for group, cols in (("i2h", width), ("h2h", h)):
+                    pieces += [(f"{prefix}{d}{layer}_{group}{g}_{kind}",
+                                (h, cols) if kind == "weight" else (h,)) for g in gates]
+    out, offset = [], 0
+    for name, shape in pieces:
+        out.append((name, offset, shape))
+        offset += int(np.prod(shape))
+    if offset != size:
+        raise MXNetValueError(
+            f"a parameters vector of length {size} does not fit a fused {mode} RNN with "
+            f"num_hidden={num_hidden}, num_layers={num_layers}, "
+            f"bidirectional={bidirectional} ({offset} entries for input size {num_input})")
+    return out
+
+
+@register
+class FusedRNN(Initializer):
+    """Fills a fused RNN's `parameters` vector piece by piece, as if unpacked.
+
+    Each unpacked weight and bias gets `init` (the global initializer when None); with
+    mode 'lstm', every piece named `*_f_bias` (both i2h and h2h) gets `forget_bias`.
+    """
+
+    def __init__(self, init: Initializer | str | None, num_hidden: int, num_layers: int,
+                 mode: str, bidirectional: bool = False, forget_bias: float = 1.0) -> None:
+        if isinstance(init, str):
+            init = create(init)
+        super().__init__(init=init.dumps() if init is not None else None,
+                         num_hidden=num_hidden, num_layers=num_layers, mode=mode,
+                         bidirectional=bidirectional, forget_bias=forget_bias)
+        self._init = init
+
+    def _init_weight(self, desc: str, arr: Any) -> None:
+        flat = np.zeros(tuple(arr.shape), np.float32)
+        global_init = getattr(desc, "global_init", None)
+        k = self._kwargs
+        for name, offset, shape in fused_rnn_slices(
+                flat.size, k["num_hidden"], k["num_layers"], k["mode"], k["bidirectional"]):
+            piece = flat[offset:offset + int(np.prod(shape))].reshape(shape)
+            if k["mode"] == "lstm" and name.endswith("_f_bias"):
+                piece[:] = k["forget_bias"]
+            else:
+                init = self._init if self._init is not None else global_init
+                if init is None:
+                    raise MXNetValueError(f"FusedRNN for {desc}: no initializer for {name} "
+                                          "(init is None and there is no global one)")
+                init(InitDesc(name, global_init=global_init), piece)
+        arr[:] = flat
