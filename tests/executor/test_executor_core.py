@@ -112,6 +112,36 @@ def test_inference_forward_reads_the_current_inputs_and_writes_the_same_outputs(
     check()
 
 
+def test_inference_forward_holds_no_reference_cycle():
+    # The per-executor inference forward (Executor._make_runner) must not keep its
+    # executor alive: dropping the executor frees its buffers without the cycle collector.
+    import gc
+    import weakref
+
+    a = mx.sym.Variable("cyc_a")
+    ex = (a * 2).simple_bind(mx.cpu(), cyc_a=(2, 2))
+    ex.forward()
+    ex.forward()
+    assert "forward" in vars(ex)  # the written-out one is installed
+    kept = ex.forward
+    ex.forward(is_train=True)     # pending for backward: the class's forward again
+    assert "forward" not in vars(ex)
+    ex.backward([mx.nd.ones((2, 2))])
+    assert vars(ex)["forward"] is kept
+    np.testing.assert_array_equal(ex.forward()[0].asnumpy(), np.zeros((2, 2)))
+    gc.collect()
+    gc.disable()
+    try:
+        ref = weakref.ref(ex)
+        del ex
+        assert ref() is None
+    finally:
+        gc.enable()
+    with pytest.raises(mx.MXNetError, match="no longer exists"):
+        kept(is_train=True)
+    assert kept()[0].shape == (2, 2)  # the fast path only needs the handles
+
+
 def test_errors_are_mxnet_errors_not_jax_tracebacks():
     x = mx.sym.Variable("x")
     fc = mx.sym.FullyConnected(x, num_hidden=4, name="fc1")
