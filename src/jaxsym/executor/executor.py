@@ -431,10 +431,9 @@ class Executor:
         run, forward = namespace["make"](self._no_grad_fn(is_train), _class_forward(self),
                                          self.outputs, *self._variables, *self.outputs)
         self._runners[is_train] = run
-        if not is_train:
+        if not is_train:  # nothing is pending here: _forward_no_grad just cleared it
             forward.__doc__ = Executor.forward.__doc__
-            self._fast_forward = forward
-            self._set_pending(self._pending)
+            self._fast_forward = self.forward = forward  # type: ignore[method-assign]
         return run
 
     def _set_pending(self, pending: dict[str, Any]) -> None:

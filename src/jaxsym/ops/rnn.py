@@ -25,15 +25,36 @@ def _dirs(p: Params) -> int:
     return 2 if p.bidirectional else 1
 
 
-def _layer_inputs(p: Params, input_size: int) -> list[int]:
-    """The input width of each layer: data's C, then the previous layer's dirs*H."""
-    return [input_size] + [_dirs(p) * p.state_size] * (p.num_layers - 1)
+def packed_layout(mode: str, state_size: int, num_layers: int, bidirectional: bool,
+                  input_size: int) -> list[tuple[str, int, int, str, int, Shape]]:
+    """The one description of MXNet's packing of a fused RNN's `parameters` vector:
+    `(kind, layer, direction, group, offset, shape)` per matrix or bias vector, in order
+    (every weight, per layer, direction, `i2h` then `h2h`; then every bias the same way).
+    A weight is (gates*H, columns), a bias (gates*H,), gates stacked in MXNet's order.
+    Pure Python: the op slices with it, FusedRNN and FusedRNNCell name its gates."""
+    gh, dirs = _GATES[mode] * state_size, 2 if bidirectional else 1
+    widths = [input_size] + [dirs * state_size] * (num_layers - 1)
+    pieces, offset = [], 0
+    for kind in ("weight", "bias"):
+        for layer, width in enumerate(widths):
+            for direction in range(dirs):
+                for group, cols in (("i2h", width), ("h2h", state_size)):
+                    shape = (gh, cols) if kind == "weight" else (gh,)
+                    pieces.append((kind, layer, direction, group, offset, shape))
+                    offset += gh * cols if kind == "weight" else gh
+    return pieces
 
 
-def rnn_param_size(p: Params, input_size: int) -> int:
+def rnn_param_size(mode: str, state_size: int, num_layers: int, bidirectional: bool,
+                   input_size: int) -> int:
     """Length of the packed `parameters` vector, as MXNet's GetRnnParamSize."""
-    gh = _GATES[p.mode] * p.state_size
-    return sum(_dirs(p) * gh * (c + p.state_size + 2) for c in _layer_inputs(p, input_size))
+    *_, offset, shape = packed_layout(mode, state_size, num_layers, bidirectional,
+                                      input_size)[-1]
+    return offset + shape[0]
+
+
+def _param_size(p: Params, input_size: int) -> int:
+    return rnn_param_size(p.mode, p.state_size, p.num_layers, p.bidirectional, input_size)
 
 
 def _check_supported(p: Params) -> None:
@@ -75,7 +96,7 @@ def _rnn_infer(p: Params, shapes: list[Shape | None]) -> list[Shape | None]:
     data = shapes[0]
     if data is None or len(data) != 3:  # the forward reports a bad rank, naming the node
         return shapes
-    filled = [data, (rnn_param_size(p, data[2]),)]
+    filled = [data, (_param_size(p, data[2]),)]
     filled += [_state_shape(p, data)] * (1 + (p.mode == "lstm"))
     filled += [(data[1],)] * p.use_sequence_length
     return [given or want for given, want in zip(shapes, filled)]
@@ -92,26 +113,14 @@ def _rnn_output(p: Params, shapes: list[Shape]) -> list[Shape] | None:
 
 def _unpack(p: Params, flat: Array, input_size: int) -> list[list[tuple[Array, ...]]]:
     """Per layer, per direction: (w_i2h, w_h2h, b_i2h, b_h2h) sliced from `flat`."""
-    gh, h = _GATES[p.mode] * p.state_size, p.state_size
-    offset = 0
-    weights: list[list[tuple[Array, Array]]] = []
-    for c in _layer_inputs(p, input_size):
-        layer = []
-        for _ in range(_dirs(p)):
-            w_i = flat[offset:offset + gh * c].reshape(gh, c)
-            offset += gh * c
-            w_h = flat[offset:offset + gh * h].reshape(gh, h)
-            offset += gh * h
-            layer.append((w_i, w_h))
-        weights.append(layer)
-    out = []
-    for layer in weights:
-        row = []
-        for w_i, w_h in layer:
-            row.append((w_i, w_h, flat[offset:offset + gh], flat[offset + gh:offset + 2 * gh]))
-            offset += 2 * gh
-        out.append(row)
-    return out
+    arrays = {}
+    for kind, layer, direction, group, offset, shape in packed_layout(
+            p.mode, p.state_size, p.num_layers, p.bidirectional, input_size):
+        size = shape[0] * (shape[1] if len(shape) == 2 else 1)
+        arrays[kind, layer, direction, group] = flat[offset:offset + size].reshape(shape)
+    return [[tuple(arrays[kind, layer, d, group] for kind in ("weight", "bias")
+                   for group in ("i2h", "h2h"))
+             for d in range(_dirs(p))] for layer in range(p.num_layers)]
 
 
 def _cell(p: Params, w_h: Array, b_h: Array):
@@ -146,7 +155,7 @@ def _rnn(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
     if data.ndim != 3:
         raise ValueError(f"data must be (T, N, C) (layout TNC), got {tuple(data.shape)}")
     cell = inputs[3] if p.mode == "lstm" else jnp.zeros_like(state)
-    want = rnn_param_size(p, data.shape[2])
+    want = _param_size(p, data.shape[2])
     if flat.shape != (want,):
         raise ValueError(f"parameters has shape {tuple(flat.shape)}, expected ({want},) from "
                          f"data {tuple(data.shape)}")

@@ -430,15 +430,15 @@ class FusedRNNCell(BaseRNNCell):
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
         raise MXNetError("FusedRNNCell cannot be stepped. Please use unroll")
 
-    def _slices(self, size: int) -> list[tuple[str, int, tuple[int, ...]]]:
-        return fused_rnn_slices(size, self._num_hidden, self._num_layers, self._mode,
-                                self._bidirectional, self._prefix)
+    def _slices(self, **size_or_input: int) -> list[tuple[str, int, tuple[int, ...]]]:
+        return fused_rnn_slices(self._num_hidden, self._num_layers, self._mode,
+                                self._bidirectional, self._prefix, **size_or_input)
 
     def unpack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
         """Split `<prefix>parameters` into MXNet's per-gate arrays (`lstm_l0_i2h_f_weight`)."""
         args = dict(args)
         flat = args.pop(self._parameter.name).asnumpy().ravel()
-        for name, offset, shape in self._slices(flat.size):
+        for name, offset, shape in self._slices(size=flat.size):
             args[name] = ndarray.array(flat[offset:offset + int(np.prod(shape))]
                                        .reshape(shape), dtype=flat.dtype)
         return args
@@ -446,13 +446,11 @@ class FusedRNNCell(BaseRNNCell):
     def pack_weights(self, args: dict[str, Any]) -> dict[str, Any]:
         """Join the per-gate arrays back into `<prefix>parameters`."""
         args = dict(args)
-        b, m, h = 1 + self._bidirectional, len(self._gate_names), self._num_hidden
         first = args[f"{self._prefix}l0_i2h{self._gate_names[0]}_weight"]
-        num_input = first.shape[1]
-        total = (num_input + h + 2) * h * m * b + (self._num_layers - 1) * m * h * (
-            h + b * h + 2) * b
-        flat = np.zeros(total, first.asnumpy().dtype)
-        for name, offset, shape in self._slices(total):
+        pieces = self._slices(num_input=first.shape[1])
+        name, offset, shape = pieces[-1]
+        flat = np.zeros(offset + int(np.prod(shape)), first.asnumpy().dtype)
+        for name, offset, shape in pieces:
             flat[offset:offset + int(np.prod(shape))] = args.pop(name).asnumpy().ravel()
         args[self._parameter.name] = ndarray.array(flat, dtype=flat.dtype)
         return args

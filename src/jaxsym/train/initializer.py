@@ -27,6 +27,7 @@ import numpy as np
 
 from jaxsym import _rng
 from jaxsym.base import MXNetError, MXNetTypeError, MXNetValueError
+from jaxsym.ops.rnn import packed_layout, rnn_param_size
 from jaxsym.train._registry import ClassRegistry
 
 __all__ = [
@@ -482,37 +483,34 @@ FUSED_GATES = {"rnn_relu": ("",), "rnn_tanh": ("",), "lstm": ("_i", "_f", "_c", 
                "gru": ("_r", "_z", "_o")}
 
 
-def fused_rnn_slices(size: int, num_hidden: int, num_layers: int, mode: str,
-                     bidirectional: bool, prefix: str = ""
-                     ) -> list[tuple[str, int, tuple[int, ...]]]:
-    """The pieces of a fused RNN `parameters` vector of length `size`, in MXNet's packing.
+def fused_rnn_slices(num_hidden: int, num_layers: int, mode: str, bidirectional: bool,
+                     prefix: str = "", *, size: int | None = None,
+                     num_input: int | None = None) -> list[tuple[str, int, tuple[int, ...]]]:
+    """The per-gate pieces of a fused RNN `parameters` vector (ops.rnn.packed_layout),
+    given its length `size` or the data's `num_input` columns.
 
     Returns `(name, offset, shape)` per gate, named as MXNet's FusedRNNCell.unpack_weights
-    (`<prefix>l0_i2h_f_weight`, `r` for the backward direction): every weight (per
-    layer, direction, i2h gates then h2h gates), then every bias in the same order.
+    (`<prefix>l0_i2h_f_weight`, `r` for the backward direction).
     """
     gates = FUSED_GATES[mode]
-    dirs = ("l", "r") if bidirectional else ("l",)
-    b, m, h = len(dirs), len(gates), num_hidden
-    # The input size that makes the lengths add up, as MXNet works it out.
-    num_input = size // b // h // m - (num_layers - 1) * (h + b * h + 2) - h - 2
-    pieces: list[tuple[str, tuple[int, ...]]] = []
-    for kind in ("weight", "bias"):
-        for layer in range(num_layers):
-            width = num_input if layer == 0 else b * h
-            for d in dirs:
-                for group, cols in (("i2h", width), ("h2h", h)):
-                    pieces += [(f"{prefix}{d}{layer}_{group}{g}_{kind}",
-                                (h, cols) if kind == "weight" else (h,)) for g in gates]
-    out, offset = [], 0
-    for name, shape in pieces:
-        out.append((name, offset, shape))
-        offset += int(np.prod(shape))
-    if offset != size:
-        raise MXNetValueError(
-            f"a parameters vector of length {size} does not fit a fused {mode} RNN with "
-            f"num_hidden={num_hidden}, num_layers={num_layers}, "
-            f"bidirectional={bidirectional} ({offset} entries for input size {num_input})")
+    if num_input is None:
+        # The length grows by one column of every layer-0 matrix per input feature.
+        per_input = (1 + bidirectional) * len(gates) * num_hidden
+        empty = rnn_param_size(mode, num_hidden, num_layers, bidirectional, 0)
+        num_input = (int(size or 0) - empty) // per_input
+        if num_input <= 0 or rnn_param_size(mode, num_hidden, num_layers, bidirectional,
+                                            num_input) != size:
+            raise MXNetValueError(
+                f"a parameters vector of length {size} does not fit a fused {mode} RNN "
+                f"with num_hidden={num_hidden}, num_layers={num_layers}, "
+                f"bidirectional={bidirectional}")
+    out = []
+    for kind, layer, direction, group, offset, shape in packed_layout(
+            mode, num_hidden, num_layers, bidirectional, num_input):
+        piece = (num_hidden,) + shape[1:]
+        for k, gate in enumerate(gates):
+            out.append((f"{prefix}{'lr'[direction]}{layer}_{group}{gate}_{kind}",
+                        offset + k * int(np.prod(piece)), piece))
     return out
 
 
@@ -538,7 +536,7 @@ class FusedRNN(Initializer):
         global_init = getattr(desc, "global_init", None)
         k = self._kwargs
         for name, offset, shape in fused_rnn_slices(
-                flat.size, k["num_hidden"], k["num_layers"], k["mode"], k["bidirectional"]):
+                k["num_hidden"], k["num_layers"], k["mode"], k["bidirectional"], size=flat.size):
             piece = flat[offset:offset + int(np.prod(shape))].reshape(shape)
             if k["mode"] == "lstm" and name.endswith("_f_bias"):
                 piece[:] = k["forget_bias"]
