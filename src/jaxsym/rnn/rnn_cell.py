@@ -22,7 +22,7 @@ import numpy as np
 from .. import ndarray, symbol
 from ..base import MXNetError, MXNetTypeError, MXNetValueError
 from ..symbol import Symbol
-from ..train.initializer import FUSED_GATES, FusedRNN, LSTMBias, fused_rnn_slices
+from ..train.initializer import _FUSED_GATES, FusedRNN, LSTMBias, _fused_rnn_slices
 
 States = list[Any]
 
@@ -403,9 +403,9 @@ class FusedRNNCell(BaseRNNCell):
                  bidirectional: bool = False, dropout: float = 0.0,
                  get_next_state: bool = False, forget_bias: float = 1.0,
                  prefix: str | None = None, params: RNNParams | None = None) -> None:
-        if mode not in FUSED_GATES:
+        if mode not in _FUSED_GATES:
             raise MXNetValueError(f"FusedRNNCell: mode={mode!r}; valid: "
-                                  f"{', '.join(sorted(FUSED_GATES))}")
+                                  f"{', '.join(sorted(_FUSED_GATES))}")
         super().__init__(prefix=f"{mode}_" if prefix is None else prefix, params=params)
         self._num_hidden = num_hidden
         self._num_layers = num_layers
@@ -425,13 +425,13 @@ class FusedRNNCell(BaseRNNCell):
 
     @property
     def _gate_names(self) -> Sequence[str]:
-        return FUSED_GATES[self._mode]
+        return _FUSED_GATES[self._mode]
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
         raise MXNetError("FusedRNNCell cannot be stepped. Please use unroll")
 
     def _slices(self, **size_or_input: int) -> list[tuple[str, int, tuple[int, ...]]]:
-        return fused_rnn_slices(self._num_hidden, self._num_layers, self._mode,
+        return _fused_rnn_slices(self._num_hidden, self._num_layers, self._mode,
                                 self._bidirectional, self._prefix, **size_or_input)
 
     def unpack_weights(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -479,11 +479,11 @@ class LSTMBias(Initializer):
         arr[:] = values
 
 
-FUSED_GATES = {"rnn_relu": ("",), "rnn_tanh": ("",), "lstm": ("_i", "_f", "_c", "_o"),
+_FUSED_GATES = {"rnn_relu": ("",), "rnn_tanh": ("",), "lstm": ("_i", "_f", "_c", "_o"),
                "gru": ("_r", "_z", "_o")}
 
 
-def fused_rnn_slices(num_hidden: int, num_layers: int, mode: str, bidirectional: bool,
+def _fused_rnn_slices(num_hidden: int, num_layers: int, mode: str, bidirectional: bool,
                      prefix: str = "", *, size: int | None = None,
                      num_input: int | None = None) -> list[tuple[str, int, tuple[int, ...]]]:
     """The per-gate pieces of a fused RNN `parameters` vector (ops.rnn.packed_layout),
@@ -492,7 +492,7 @@ def fused_rnn_slices(num_hidden: int, num_layers: int, mode: str, bidirectional:
     Returns `(name, offset, shape)` per gate, named as MXNet's FusedRNNCell.unpack_weights
     (`<prefix>l0_i2h_f_weight`, `r` for the backward direction).
     """
-    gates = FUSED_GATES[mode]
+    gates = _FUSED_GATES[mode]
     if num_input is None:
         # The length grows by one column of every layer-0 matrix per input feature.
         per_input = (1 + bidirectional) * len(gates) * num_hidden
@@ -535,7 +535,7 @@ class FusedRNN(Initializer):
         flat = np.zeros(tuple(arr.shape), np.float32)
         global_init = getattr(desc, "global_init", None)
         k = self._kwargs
-        for name, offset, shape in fused_rnn_slices(
+        for name, offset, shape in _fused_rnn_slices(
                 k["num_hidden"], k["num_layers"], k["mode"], k["bidirectional"], size=flat.size):
             piece = flat[offset:offset + int(np.prod(shape))].reshape(shape)
             if k["mode"] == "lstm" and name.endswith("_f_bias"):
