@@ -14,9 +14,11 @@ on 3x32x32 (batch 64, BatchNorm in training mode). For each, samples/s of
   reshape + max, donated buffers), with jax's default compiler options and, for models
   with convolutions, again with the XLA options jaxsym compiles training steps with
   (`executor.lower.compiler_options`: convolutions kept off YNNPACK on CPU).
-Implementations run interleaved, repeated `--reps` times; the machine's speed drifts,
-so compare ratios within a run. The table gives medians of the rates and, for the
-ratios, medians of the per-repetition ratios.
+Implementations run interleaved, repeated `--reps` times in a rotating order (MXNet in
+one worker process per model that stays up, so its runs interleave with the others at
+no start-up cost); the machine's speed drifts, so compare ratios within a run. The
+table gives medians of the rates and, for the ratios, medians of the per-repetition
+ratios.
 """
 
 from __future__ import annotations
@@ -119,41 +121,79 @@ def module_rate(mx, mod, batches, steps: int, sync) -> float:
     return steps * batches[0].data[0].shape[0] / (time.perf_counter() - tic)
 
 
-def fit_rate(mx, model: str) -> float:
-    """samples/s of one Module.fit epoch (after a warm-up epoch)."""
-    import logging
-    import warnings
-    logging.getLogger().setLevel(logging.ERROR)
-    _, batch, _, nbatch = MODELS[model]
-    x, y = make_data(model, nbatch)
-    it = mx.io.NDArrayIter(x, y, batch)
-    mod = mx.mod.Module(build(mx, model))
-    kwargs = {"optimizer": "sgd", "initializer": mx.init.Xavier(magnitude=2.0),
-              "optimizer_params": {"learning_rate": LR, "momentum": MOMENTUM, "wd": WD}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mod.fit(it, num_epoch=1, **kwargs)
+class FitRunner:
+    """`Module.fit` of one model, kept between measurements: each `rate()` is one more
+    epoch (`begin_epoch` = the epochs done), after a warm-up epoch that compiles."""
+
+    def __init__(self, mx, model: str) -> None:
+        import logging
+        import warnings
+        logging.getLogger().setLevel(logging.ERROR)
+        warnings.simplefilter("ignore")  # refit on a bound module: MXNet warns each time
+        _, batch, _, nbatch = MODELS[model]
+        x, y = make_data(model, nbatch)
+        self.samples = len(x)
+        self.it = mx.io.NDArrayIter(x, y, batch)
+        self.mod = mx.mod.Module(build(mx, model))
+        self.kwargs = {"optimizer": "sgd", "initializer": mx.init.Xavier(magnitude=2.0),
+                       "optimizer_params": {"learning_rate": LR, "momentum": MOMENTUM,
+                                            "wd": WD}}
+        self.epochs = 0
+        self.rate()
+
+    def rate(self) -> float:
+        """samples/s of one epoch."""
         tic = time.perf_counter()
-        mod.fit(it, num_epoch=2, begin_epoch=1, **kwargs)
-        mod.get_params()  # waits for the last update
-    return len(x) / (time.perf_counter() - tic)
+        self.mod.fit(self.it, num_epoch=self.epochs + 1, begin_epoch=self.epochs,
+                     **self.kwargs)
+        self.mod.get_params()  # waits for the last update
+        self.epochs += 1
+        return self.samples / (time.perf_counter() - tic)
 
 
 # -- MXNet, in its own interpreter ----------------------------------------------------------------
 def mxnet_worker(model: str) -> None:
+    """Serve one model: a JSON line in ({"op": "module"|"fit"}), its samples/s out."""
     import mxnet as mx
     mod, batches = make_module(mx, model)
-    rate = module_rate(mx, mod, batches, MODELS[model][2], lambda m: mx.nd.waitall())
-    print(json.dumps({"module": rate, "fit": fit_rate(mx, model)}))
+    fitter = FitRunner(mx, model)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        op = json.loads(line)["op"]
+        rate = module_rate(mx, mod, batches, MODELS[model][2], lambda m: mx.nd.waitall()) \
+            if op == "module" else fitter.rate()
+        print(json.dumps({"rate": rate}), flush=True)
 
 
-def run_mxnet(model: str) -> dict | None:
-    if not os.path.exists(MXNET_PYTHON):
-        return None
-    env = dict(os.environ, MXNET_SUBGRAPH_BACKEND="NONE")
-    out = subprocess.run([MXNET_PYTHON, __file__, "--mxnet-worker", model], env=env,
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+class MXNetTrainer:
+    """MXNet 1.9.1 training one model in a subprocess that stays up for the whole run, so
+    that its measurements interleave with jaxsym's and the hand loop's at no start-up
+    cost (see mxnet_worker)."""
+
+    def __init__(self, model: str) -> None:
+        env = dict(os.environ, MXNET_SUBGRAPH_BACKEND="NONE")
+        self._proc = subprocess.Popen([MXNET_PYTHON, __file__, "--mxnet-worker", model],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True, env=env)
+        self._reply()
+
+    def _reply(self) -> dict:
+        assert self._proc.stdout
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the MXNet training worker exited")
+        return json.loads(line)
+
+    def rate(self, op: str) -> float:
+        assert self._proc.stdin
+        self._proc.stdin.write(json.dumps({"op": op}) + "\n")
+        self._proc.stdin.flush()
+        return self._reply()["rate"]
+
+    def close(self) -> None:
+        assert self._proc.stdin
+        self._proc.stdin.close()
+        self._proc.wait(timeout=60)
 
 
 # -- hand-written JAX ---------------------------------------------------------------------------
@@ -316,6 +356,7 @@ def main() -> None:
         jax.block_until_ready([a._data for a in mod._exec.arg_arrays])
 
     setup = {}
+    have_mxnet = os.path.exists(MXNET_PYTHON)
     for model in models:
         tic = time.perf_counter()
         # The hand loop twice: with jax's defaults, and with the XLA options jaxsym
@@ -323,27 +364,34 @@ def main() -> None:
         mod_batches = make_module(mx, model)
         options = compiler_options(mod_batches[0]._exec._program.lowered, True)
         setup[model] = (mod_batches, hand_step(model),
-                        hand_step(model, options) if options else None)
+                        hand_step(model, options) if options else None,
+                        FitRunner(mx, model), MXNetTrainer(model) if have_mxnet else None)
         print(f"# {model}: built in {time.perf_counter() - tic:.1f}s", flush=True)
     rates: dict = {m: {k: [] for k in ("jaxsym", "hand", "hand_tuned", "mxnet", "jaxsym_fit",
                                        "mxnet_fit")}
                    for m in models}
     for rep in range(args.reps):
         for model in models:
-            (mod, batches), hand, hand_tuned = setup[model]
+            (mod, batches), hand, hand_tuned, fitter, mxnet = setup[model]
             steps = MODELS[model][2]
-            r = rates[model]
-            r["jaxsym"].append(module_rate(mx, mod, batches, steps, sync))
-            r["hand"].append(hand_rate(hand, steps))
+            measure = {"jaxsym": lambda: module_rate(mx, mod, batches, steps, sync),
+                       "hand": lambda: hand_rate(hand, steps),
+                       "jaxsym_fit": fitter.rate}
             if hand_tuned is not None:
-                r["hand_tuned"].append(hand_rate(hand_tuned, steps))
-            ref = run_mxnet(model)
-            if ref is not None:
-                r["mxnet"].append(ref["module"])
-                r["mxnet_fit"].append(ref["fit"])
-            r["jaxsym_fit"].append(fit_rate(mx, model))
+                measure["hand_tuned"] = lambda: hand_rate(hand_tuned, steps)
+            if mxnet is not None:
+                measure["mxnet"] = lambda: mxnet.rate("module")
+                measure["mxnet_fit"] = lambda: mxnet.rate("fit")
+            # Rotate the order each repetition: no implementation always runs first.
+            order = list(measure)
+            order = order[rep % len(order):] + order[:rep % len(order)]
+            for impl in order:
+                rates[model][impl].append(measure[impl]())
             print(f"# rep {rep} {model}: " + ", ".join(
-                f"{k} {v[-1]:.0f}" for k, v in r.items() if v), flush=True)
+                f"{k} {v[-1]:.0f}" for k, v in rates[model].items() if v), flush=True)
+    for model in models:
+        if setup[model][4] is not None:
+            setup[model][4].close()
     print()
     print(f"jax {jax.__version__} on {jax.devices()[0].device_kind}, {os.cpu_count()} CPUs; "
           f"median samples/s of {args.reps} interleaved repetitions")
