@@ -170,7 +170,33 @@ def _check_max_update(max_update: int) -> None:
             f"max_update={max_update}")
 
 
-class PolyScheduler(LRScheduler):
+class _DecayScheduler(LRScheduler):
+    """Warmup, then a decay from base_lr to final_lr over the max_steps = max_update -
+    warmup_steps updates that follow (`_decayed`); the rate stays at its last value
+    after max_update."""
+
+    def __init__(self, max_update: int, base_lr: float, final_lr: float, warmup_steps: int,
+                 warmup_begin_lr: float, warmup_mode: str) -> None:
+        super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
+        _check_max_update(max_update)
+        self.base_lr_orig = self.base_lr
+        self.max_update = max_update
+        self.final_lr = final_lr
+        self.max_steps = self.max_update - self.warmup_steps
+
+    def _decayed(self, nup: int) -> float:
+        """The rate `nup` updates after warmup."""
+        raise NotImplementedError
+
+    def __call__(self, num_update: int) -> float:
+        if num_update < self.warmup_steps:
+            return self.get_warmup_lr(num_update)
+        if num_update <= self.max_update:
+            self.base_lr = self._decayed(num_update - self.warmup_steps)
+        return self.base_lr
+
+
+class PolyScheduler(_DecayScheduler):
     """Polynomial decay after warmup.
 
     lr = final_lr + (base_lr - final_lr) * (1 - nup / max_steps) ** pwr, where
@@ -181,25 +207,16 @@ class PolyScheduler(LRScheduler):
     def __init__(self, max_update: int, base_lr: float = 0.01, pwr: float = 2,
                  final_lr: float = 0, warmup_steps: int = 0, warmup_begin_lr: float = 0,
                  warmup_mode: str = "linear") -> None:
-        super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
-        _check_max_update(max_update)
+        super().__init__(max_update, base_lr, final_lr, warmup_steps, warmup_begin_lr,
+                         warmup_mode)
         self.power = pwr
-        self.base_lr_orig = self.base_lr
-        self.max_update = max_update
-        self.final_lr = final_lr
-        self.max_steps = self.max_update - self.warmup_steps
 
-    def __call__(self, num_update: int) -> float:
-        if num_update < self.warmup_steps:
-            return self.get_warmup_lr(num_update)
-        if num_update <= self.max_update:
-            frac = float(num_update - self.warmup_steps) / float(self.max_steps)
-            self.base_lr = (self.final_lr
-                            + (self.base_lr_orig - self.final_lr) * pow(1 - frac, self.power))
-        return self.base_lr
+    def _decayed(self, nup: int) -> float:
+        frac = float(nup) / float(self.max_steps)
+        return self.final_lr + (self.base_lr_orig - self.final_lr) * pow(1 - frac, self.power)
 
 
-class CosineScheduler(LRScheduler):
+class CosineScheduler(_DecayScheduler):
     """Cosine decay after warmup.
 
     lr = final_lr + (base_lr - final_lr) * (1 + cos(pi * nup / max_steps)) / 2, with
@@ -209,18 +226,9 @@ class CosineScheduler(LRScheduler):
     def __init__(self, max_update: int, base_lr: float = 0.01, final_lr: float = 0,
                  warmup_steps: int = 0, warmup_begin_lr: float = 0,
                  warmup_mode: str = "linear") -> None:
-        super().__init__(base_lr, warmup_steps, warmup_begin_lr, warmup_mode)
-        _check_max_update(max_update)
-        self.base_lr_orig = base_lr
-        self.max_update = max_update
-        self.final_lr = final_lr
-        self.max_steps = self.max_update - self.warmup_steps
+        super().__init__(max_update, base_lr, final_lr, warmup_steps, warmup_begin_lr,
+                         warmup_mode)
 
-    def __call__(self, num_update: int) -> float:
-        if num_update < self.warmup_steps:
-            return self.get_warmup_lr(num_update)
-        if num_update <= self.max_update:
-            phase = pi * (num_update - self.warmup_steps) / self.max_steps
-            self.base_lr = (self.final_lr
-                            + (self.base_lr_orig - self.final_lr) * (1 + cos(phase)) / 2)
-        return self.base_lr
+    def _decayed(self, nup: int) -> float:
+        phase = pi * nup / self.max_steps
+        return self.final_lr + (self.base_lr_orig - self.final_lr) * (1 + cos(phase)) / 2

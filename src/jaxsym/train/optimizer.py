@@ -556,6 +556,16 @@ def _aggregation_size(default: str) -> int:
     return int(os.getenv("MXNET_OPTIMIZER_AGGREGATION_SIZE", default))
 
 
+def _momentum_buffer(momentum: float, weight: jax.Array) -> State:
+    """SGD's and NAG's state: a zero momentum buffer, or none without momentum."""
+    return jnp.zeros(weight.shape, weight.dtype) if momentum != 0.0 else None
+
+
+def _plain_sgd(weight: jax.Array, grad: jax.Array, lr: Any, wd: Any) -> jax.Array:
+    """The momentum-free update of SGD and NAG (kernel sgd_update), grad already clipped."""
+    return (1 - lr * wd) * weight - lr * grad
+
+
 # ---------------------------------------------------------------------------
 # the optimizers
 
@@ -580,14 +590,12 @@ class SGD(Optimizer):
         self.aggregate_num = _aggregation_size("4")
 
     def _init(self, weight: jax.Array) -> State:
-        if self.momentum != 0.0:
-            return jnp.zeros(weight.shape, weight.dtype)
-        return None
+        return _momentum_buffer(self.momentum, weight)
 
     def _step(self, weight, grad, state, lr, wd, t):
         g = self._clip(_f32(self.rescale_grad) * grad)
         if state is None:
-            return (1 - lr * wd) * weight - lr * g, None
+            return _plain_sgd(weight, g, lr, wd), None
         momentum = _f32(self.momentum if self.momentum > 0 else 0.0)
         mom = momentum * state - lr * wd * weight - lr * g
         return weight + mom, mom
@@ -618,14 +626,12 @@ class NAG(Optimizer):
         self.momentum = momentum
 
     def _init(self, weight):
-        if self.momentum != 0.0:
-            return jnp.zeros(weight.shape, weight.dtype)
-        return None
+        return _momentum_buffer(self.momentum, weight)
 
     def _step(self, weight, grad, state, lr, wd, t):
         g = self._clip(_f32(self.rescale_grad) * grad)
         if state is None:
-            return (1 - lr * wd) * weight - lr * g, None
+            return _plain_sgd(weight, g, lr, wd), None
         momentum = _f32(self.momentum if self.momentum > 0 else 0.0)
         mom = momentum * state
         new_weight = weight - mom + (momentum + 1) * (mom - lr * (g + wd * weight))
