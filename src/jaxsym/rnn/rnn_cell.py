@@ -35,11 +35,15 @@ class ZeroState:
         self.shape = tuple(shape)
 
     def like(self, inputs: Symbol) -> Symbol:
-        """Zeros of (batch of `inputs`, num_hidden), with no arguments of their own."""
+        """Zeros of (batch of `inputs`, *shape[1:]), with no arguments of their own."""
         flat = symbol.reshape(symbol.zeros_like(inputs, name=f"{self.name}_zeros"),
                               shape=(0, -1), name=f"{self.name}_flat")
         column = symbol.slice_axis(flat, axis=1, begin=0, end=1, name=f"{self.name}_column")
-        return symbol.broadcast_axis(column, axis=1, size=self.shape[-1], name=self.name)
+        if len(self.shape) > 2:  # a convolutional state, (batch, C, H, W) or (batch, H, W, C)
+            column = symbol.reshape(column, shape=(0,) + (1,) * (len(self.shape) - 1),
+                                    name=f"{self.name}_point")
+        return symbol.broadcast_axis(column, axis=tuple(range(1, len(self.shape))),
+                                     size=self.shape[1:], name=self.name)
 
     def like_tnc(self, inputs: Symbol) -> Symbol:
         """Zeros of (layers*directions, batch of TNC `inputs`, num_hidden): a fused state."""
@@ -210,12 +214,14 @@ class BaseRNNCell:
             return symbol.Activation(inputs, act_type=activation, **kwargs)
         return activation(inputs, **kwargs)
 
-    def _init_weights(self, num_hidden: int, i2h_bias_init: Any = None) -> None:
+    def _init_weights(self, num_hidden: int, i2h_weight: Any = None, h2h_weight: Any = None,
+                      i2h_bias: Any = None, h2h_bias: Any = None) -> None:
+        """The four parameters, each with its initializer (its variable's `__init__`)."""
         self._num_hidden = num_hidden
-        self._iW = self.params.get("i2h_weight")
-        self._hW = self.params.get("h2h_weight")
-        self._iB = self.params.get("i2h_bias", init=i2h_bias_init)
-        self._hB = self.params.get("h2h_bias")
+        self._iW = self.params.get("i2h_weight", init=i2h_weight)
+        self._hW = self.params.get("h2h_weight", init=h2h_weight)
+        self._iB = self.params.get("i2h_bias", init=i2h_bias)
+        self._hB = self.params.get("h2h_bias", init=h2h_bias)
 
     def _step_name(self) -> str:
         self._counter += 1
@@ -243,6 +249,56 @@ class _HiddenCell(BaseRNNCell):
                 for _ in range(self._num_states)]
 
 
+def _rnn_step(cell: BaseRNNCell, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+    """Elman step of RNNCell and ConvRNNCell: `activation(i2h(x) + h2h(h))`."""
+    states = _concrete(states, inputs)
+    name = cell._step_name()
+    i2h, h2h = cell._i2h_h2h(inputs, states[0], 1, name)
+    output = cell._get_activation(i2h + h2h, cell._activation, name=f"{name}out")
+    return output, [output]
+
+
+def _lstm_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: Any,
+               **slice_axis: int) -> tuple[Symbol, States]:
+    """LSTM step of LSTMCell and ConvLSTMCell, gates i, f, c, o; `activation` (tanh in
+    LSTMCell) transforms the input and the cell state."""
+    states = _concrete(states, inputs)
+    name = cell._step_name()
+    i2h, h2h = cell._i2h_h2h(inputs, states[0], 4, name)
+    # ConvLSTMCell slices its layout's channel axis, which MXNet writes as an `axis` attribute;
+    # LSTMCell leaves the attribute out.
+    gates = symbol.SliceChannel(i2h + h2h, num_outputs=4, name=f"{name}slice", **slice_axis)
+    in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
+    forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
+    in_transform = cell._get_activation(gates[2], activation, name=f"{name}c")
+    out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
+    next_c = symbol._internal._plus(forget_gate * states[1], in_gate * in_transform,
+                                    name=f"{name}state")
+    next_h = symbol._internal._mul(out_gate, cell._get_activation(next_c, activation),
+                                   name=f"{name}out")
+    return next_h, [next_h, next_c]
+
+
+def _gru_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: Any
+              ) -> tuple[Symbol, States]:
+    """GRU step of GRUCell and ConvGRUCell in cuDNN's form (reset gate applied after h2h),
+    gates r, z, o; `activation` (tanh in GRUCell) makes the candidate state."""
+    states = _concrete(states, inputs)
+    name = cell._step_name()
+    prev_h = states[0]
+    # MXNet names these `<prefix>t<k>__i2h` (double underscore), and slices axis 1 even in
+    # ConvGRUCell's channel-last layouts.
+    i2h, h2h = cell._i2h_h2h(inputs, prev_h, 3, f"{name}_")
+    i2h_r, i2h_z, i2h = symbol.SliceChannel(i2h, num_outputs=3, name=f"{name}_i2h_slice")
+    h2h_r, h2h_z, h2h = symbol.SliceChannel(h2h, num_outputs=3, name=f"{name}_h2h_slice")
+    reset_gate = symbol.Activation(i2h_r + h2h_r, act_type="sigmoid", name=f"{name}_r_act")
+    update_gate = symbol.Activation(i2h_z + h2h_z, act_type="sigmoid", name=f"{name}_z_act")
+    next_h_tmp = cell._get_activation(i2h + reset_gate * h2h, activation, name=f"{name}_h_act")
+    next_h = symbol._internal._plus((1.0 - update_gate) * next_h_tmp, update_gate * prev_h,
+                                    name=f"{name}out")
+    return next_h, [next_h]
+
+
 class RNNCell(_HiddenCell):
     """Elman cell: `out = activation(i2h(x) + h2h(h))`."""
 
@@ -257,11 +313,7 @@ class RNNCell(_HiddenCell):
         return ("",)
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        states = _concrete(states, inputs)
-        name = self._step_name()
-        i2h, h2h = self._i2h_h2h(inputs, states[0], 1, name)
-        output = self._get_activation(i2h + h2h, self._activation, name=f"{name}out")
-        return output, [output]
+        return _rnn_step(self, inputs, states)
 
 
 class LSTMCell(_HiddenCell):
@@ -273,26 +325,14 @@ class LSTMCell(_HiddenCell):
                  forget_bias: float = 1.0) -> None:
         super().__init__(prefix=prefix, params=params)
         # forget_bias goes into i2h_bias's initializer: it shifts the forget gate only.
-        self._init_weights(num_hidden, LSTMBias(forget_bias=forget_bias))
+        self._init_weights(num_hidden, i2h_bias=LSTMBias(forget_bias=forget_bias))
 
     @property
     def _gate_names(self) -> Sequence[str]:
         return ["_i", "_f", "_c", "_o"]
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        states = _concrete(states, inputs)
-        name = self._step_name()
-        i2h, h2h = self._i2h_h2h(inputs, states[0], 4, name)
-        gates = symbol.SliceChannel(i2h + h2h, num_outputs=4, name=f"{name}slice")
-        in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
-        forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
-        in_transform = symbol.Activation(gates[2], act_type="tanh", name=f"{name}c")
-        out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
-        next_c = symbol._internal._plus(forget_gate * states[1], in_gate * in_transform,
-                                        name=f"{name}state")
-        next_h = symbol._internal._mul(out_gate, symbol.Activation(next_c, act_type="tanh"),
-                                       name=f"{name}out")
-        return next_h, [next_h, next_c]
+        return _lstm_step(self, inputs, states, "tanh")
 
 
 class GRUCell(_HiddenCell):
@@ -308,20 +348,7 @@ class GRUCell(_HiddenCell):
         return ["_r", "_z", "_o"]
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        states = _concrete(states, inputs)
-        name = self._step_name()
-        prev_h = states[0]
-        # MXNet names these `<prefix>t<k>__i2h` (double underscore).
-        i2h, h2h = self._i2h_h2h(inputs, prev_h, 3, f"{name}_")
-        i2h_r, i2h_z, i2h = symbol.SliceChannel(i2h, num_outputs=3, name=f"{name}_i2h_slice")
-        h2h_r, h2h_z, h2h = symbol.SliceChannel(h2h, num_outputs=3, name=f"{name}_h2h_slice")
-        reset_gate = symbol.Activation(i2h_r + h2h_r, act_type="sigmoid", name=f"{name}_r_act")
-        update_gate = symbol.Activation(i2h_z + h2h_z, act_type="sigmoid", name=f"{name}_z_act")
-        next_h_tmp = symbol.Activation(i2h + reset_gate * h2h, act_type="tanh",
-                                       name=f"{name}_h_act")
-        next_h = symbol._internal._plus((1.0 - update_gate) * next_h_tmp, update_gate * prev_h,
-                                        name=f"{name}out")
-        return next_h, [next_h]
+        return _gru_step(self, inputs, states, "tanh")
 
 
 class SequentialRNNCell(BaseRNNCell):
