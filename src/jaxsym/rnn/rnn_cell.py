@@ -13,6 +13,7 @@ outputs are MXNet's; only those internal nodes differ.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -279,16 +280,16 @@ def _lstm_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: An
     return next_h, [next_h, next_c]
 
 
-def _gru_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: Any
-              ) -> tuple[Symbol, States]:
+def _gru_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: Any,
+              projection_sep: str) -> tuple[Symbol, States]:
     """GRU step of GRUCell and ConvGRUCell in cuDNN's form (reset gate applied after h2h),
     gates r, z, o; `activation` (tanh in GRUCell) makes the candidate state."""
     states = _concrete(states, inputs)
     name = cell._step_name()
     prev_h = states[0]
-    # MXNet names these `<prefix>t<k>__i2h` (double underscore), and slices axis 1 even in
-    # ConvGRUCell's channel-last layouts.
-    i2h, h2h = cell._i2h_h2h(inputs, prev_h, 3, f"{name}_")
+    # MXNet names GRUCell's projections `<prefix>t<k>__i2h` (projection_sep '_') and
+    # ConvGRUCell's `<prefix>t<k>_i2h` (''); both slice axis 1, even in channel-last layouts.
+    i2h, h2h = cell._i2h_h2h(inputs, prev_h, 3, f"{name}{projection_sep}")
     i2h_r, i2h_z, i2h = symbol.SliceChannel(i2h, num_outputs=3, name=f"{name}_i2h_slice")
     h2h_r, h2h_z, h2h = symbol.SliceChannel(h2h, num_outputs=3, name=f"{name}_h2h_slice")
     reset_gate = symbol.Activation(i2h_r + h2h_r, act_type="sigmoid", name=f"{name}_r_act")
@@ -348,7 +349,7 @@ class GRUCell(_HiddenCell):
         return ["_r", "_z", "_o"]
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        return _gru_step(self, inputs, states, "tanh")
+        return _gru_step(self, inputs, states, "tanh", "_")
 
 
 class SequentialRNNCell(BaseRNNCell):
@@ -723,3 +724,142 @@ class ResidualCell(ModifierCell):
                                        name=f"{outputs.name}_plus_residual"), states
         return [symbol.elemwise_add(o, i, name=f"{o.name}_plus_residual")
                 for o, i in zip(outputs, inputs)], states
+
+
+Kernel = tuple[int, int]
+# MXNet's default activation of the convolutional cells.
+_LEAKY = functools.partial(symbol.LeakyReLU, act_type="leaky", slope=0.2)
+
+
+class BaseConvRNNCell(BaseRNNCell):
+    """Convolutional cells' base: i2h and h2h are Convolutions, states are feature maps.
+
+    **Arguments:** `input_shape` is one step's input shape with the batch (e.g.
+    `(N, C, H, W)` for NCHW); `num_hidden` the state's channels; `h2h_kernel` (odd sizes:
+    the h2h convolution is padded to keep the state's shape) and `h2h_dilate`; the i2h
+    convolution's `i2h_kernel`, `i2h_stride`, `i2h_pad`, `i2h_dilate`, which fix the
+    state's spatial shape; the four `*_initializer`s (an Initializer, its name or None),
+    stored as each variable's `__init__` attribute; `activation` (an `act_type` string, or a
+    callable taking a Symbol and `name=`); `prefix`, `params`; `conv_layout` ('NCHW' or
+    'NHWC').
+    """
+
+    _num_states = 2
+
+    def __init__(self, input_shape: Sequence[int], num_hidden: int, h2h_kernel: Kernel,
+                 h2h_dilate: Kernel, i2h_kernel: Kernel, i2h_stride: Kernel, i2h_pad: Kernel,
+                 i2h_dilate: Kernel, i2h_weight_initializer: Any, h2h_weight_initializer: Any,
+                 i2h_bias_initializer: Any, h2h_bias_initializer: Any,
+                 activation: str | Callable[..., Symbol], prefix: str = "",
+                 params: RNNParams | None = None, conv_layout: str = "NCHW") -> None:
+        kernel = tuple(h2h_kernel)
+        if len(kernel) != 2 or any(k % 2 != 1 for k in kernel):
+            raise MXNetValueError(
+                f"{type(self).__name__}: h2h_kernel={kernel} must be two odd sizes (the h2h "
+                f"convolution pads the state to keep its shape); only odd numbers are "
+                f"supported")
+        super().__init__(prefix=prefix, params=params)
+        self._h2h_kernel = kernel
+        self._h2h_dilate = tuple(h2h_dilate)
+        self._h2h_pad = tuple(d * (k - 1) // 2 for d, k in zip(self._h2h_dilate, kernel))
+        self._i2h_conv = {"kernel": i2h_kernel, "stride": i2h_stride, "pad": i2h_pad,
+                          "dilate": i2h_dilate, "layout": conv_layout}
+        self._input_shape = input_shape
+        self._conv_layout = conv_layout
+        self._activation = activation
+        # As in MXNet, the state shape comes from an (auto-named, so counted) Convolution's
+        # infer_shape on one step's input.
+        probe = symbol.Convolution(data=symbol.Variable("data"), num_filter=num_hidden,
+                                   **self._i2h_conv)
+        self._state_shape = (0,) + tuple(probe.infer_shape(data=input_shape)[1][0][1:])
+        self._init_weights(num_hidden, i2h_weight_initializer, h2h_weight_initializer,
+                           i2h_bias_initializer, h2h_bias_initializer)
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """Each state's shape: the i2h convolution's output with batch 0, in `conv_layout`."""
+        return [{"shape": self._state_shape, "__layout__": self._conv_layout}
+                for _ in range(self._num_states)]
+
+    def _i2h_h2h(self, inputs: Symbol, hidden: Symbol, gates: int, name: str
+                 ) -> tuple[Symbol, Symbol]:
+        num = self._num_hidden * gates
+        i2h = symbol.Convolution(data=inputs, weight=self._iW, bias=self._iB, num_filter=num,
+                                 name=f"{name}i2h", **self._i2h_conv)
+        h2h = symbol.Convolution(data=hidden, weight=self._hW, bias=self._hB, num_filter=num,
+                                 kernel=self._h2h_kernel, dilate=self._h2h_dilate,
+                                 pad=self._h2h_pad, stride=(1, 1), layout=self._conv_layout,
+                                 name=f"{name}h2h")
+        return i2h, h2h
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        raise NotImplementedError("BaseConvRNNCell is abstract class for convolutional RNN")
+
+
+def _conv_cell_init(cls_name: str, default_prefix: str) -> Callable[..., None]:
+    """A convolutional cell's constructor: MXNet's defaults (the same in the three cells but
+    the prefix), passed on to BaseConvRNNCell's, whose arguments are all required."""
+
+    def __init__(self: BaseConvRNNCell, input_shape: Sequence[int], num_hidden: int,
+                 h2h_kernel: Kernel = (3, 3), h2h_dilate: Kernel = (1, 1),
+                 i2h_kernel: Kernel = (3, 3), i2h_stride: Kernel = (1, 1),
+                 i2h_pad: Kernel = (1, 1), i2h_dilate: Kernel = (1, 1),
+                 i2h_weight_initializer: Any = None, h2h_weight_initializer: Any = None,
+                 i2h_bias_initializer: Any = "zeros", h2h_bias_initializer: Any = "zeros",
+                 activation: str | Callable[..., Symbol] = _LEAKY,
+                 prefix: str = default_prefix, params: RNNParams | None = None,
+                 conv_layout: str = "NCHW") -> None:
+        BaseConvRNNCell.__init__(
+            self, input_shape, num_hidden, h2h_kernel, h2h_dilate, i2h_kernel, i2h_stride,
+            i2h_pad, i2h_dilate, i2h_weight_initializer, h2h_weight_initializer,
+            i2h_bias_initializer, h2h_bias_initializer, activation, prefix, params,
+            conv_layout)
+
+    __init__.__qualname__ = f"{cls_name}.__init__"
+    __init__.__doc__ = (f"Defaults as in MXNet: 3x3 kernels, stride 1, pad 1, no dilation, "
+                        f"zero biases, LeakyReLU(slope=0.2), prefix '{default_prefix}'.")
+    return __init__
+
+
+class ConvRNNCell(BaseConvRNNCell):
+    """Convolutional Elman cell: `out = activation(conv_i2h(x) + conv_h2h(h))`."""
+
+    _num_states = 1
+    __init__ = _conv_cell_init("ConvRNNCell", "ConvRNN_")
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return ("",)
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        return _rnn_step(self, inputs, states)
+
+
+class ConvLSTMCell(BaseConvRNNCell):
+    """Convolutional LSTM (Shi et al., NIPS 2015), gates i, f, c, o sliced along the
+    layout's channel axis; `activation` replaces LSTM's tanh. As in MXNet 1.9.1 there is no
+    `forget_bias`: the biases start from `i2h_bias_initializer`."""
+
+    __init__ = _conv_cell_init("ConvLSTMCell", "ConvLSTM_")
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return ["_i", "_f", "_c", "_o"]
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        return _lstm_step(self, inputs, states, self._activation,
+                          axis=self._conv_layout.find("C"))
+
+
+class ConvGRUCell(BaseConvRNNCell):
+    """Convolutional GRU, gates r, z, o as in GRUCell; `activation` replaces its tanh."""
+
+    _num_states = 1
+    __init__ = _conv_cell_init("ConvGRUCell", "ConvGRU_")
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return ["_r", "_z", "_o"]
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        return _gru_step(self, inputs, states, self._activation, "")
