@@ -63,7 +63,7 @@ def test_mxnet_errors_recorded():
     assert FACTS["errors"]["unbatched_input_shape"][0] == "MXNetError"
 
 
-@pytest.mark.parametrize("kernel", [(3, 2), (2, 3), (4, 4), (3, 3, 3)])
+@pytest.mark.parametrize("kernel", [(3, 2), (2, 3), (4, 4), (3, 3, 3), 3, ("3", 3)])
 def test_even_h2h_kernel_is_an_error(kernel):
     with pytest.raises(ValueError, match=r"ConvLSTMCell: h2h_kernel=\(.*\) must be two odd"):
         mx.rnn.ConvLSTMCell((2, 3, 6, 6), 4, h2h_kernel=kernel)
@@ -81,3 +81,20 @@ def test_other_construction_errors():
     assert len(base.state_info) == 2
     with pytest.raises(NotImplementedError, match="abstract"):
         base(mx.sym.Variable("x"), [])
+
+
+def test_unpack_and_pack_conv_weights_round_trip():
+    # BaseRNNCell's per-gate split works on the 4-D convolution weights, as in MXNet.
+    cell = mx.rnn.ConvLSTMCell((2, 3, 6, 6), 2, prefix="c_")
+    rng = np.random.RandomState(0)
+    args = {f"c_{g}_{k}": mx.nd.array(rng.rand(*s).astype(np.float32))
+            for g, c in (("i2h", 3), ("h2h", 2))
+            for k, s in (("weight", (8, c, 3, 3)), ("bias", (8,)))}
+    unpacked = cell.unpack_weights(args)
+    assert unpacked["c_i2h_f_weight"].shape == (2, 3, 3, 3)
+    np.testing.assert_array_equal(unpacked["c_h2h_o_bias"].asnumpy(),
+                                  args["c_h2h_bias"].asnumpy()[6:])
+    packed = cell.pack_weights(unpacked)
+    assert sorted(packed) == sorted(args)
+    for name, value in args.items():
+        np.testing.assert_array_equal(packed[name].asnumpy(), value.asnumpy())

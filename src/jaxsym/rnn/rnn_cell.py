@@ -752,8 +752,8 @@ class BaseConvRNNCell(BaseRNNCell):
                  i2h_bias_initializer: Any, h2h_bias_initializer: Any,
                  activation: str | Callable[..., Symbol], prefix: str = "",
                  params: RNNParams | None = None, conv_layout: str = "NCHW") -> None:
-        kernel = tuple(h2h_kernel)
-        if len(kernel) != 2 or any(k % 2 != 1 for k in kernel):
+        kernel = tuple(h2h_kernel) if isinstance(h2h_kernel, Sequence) else (h2h_kernel,)
+        if len(kernel) != 2 or any(not isinstance(k, int) or k % 2 != 1 for k in kernel):
             raise MXNetValueError(
                 f"{type(self).__name__}: h2h_kernel={kernel} must be two odd sizes (the h2h "
                 f"convolution pads the state to keep its shape); only odd numbers are "
