@@ -13,6 +13,7 @@ outputs are MXNet's; only those internal nodes differ.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,11 +36,15 @@ class ZeroState:
         self.shape = tuple(shape)
 
     def like(self, inputs: Symbol) -> Symbol:
-        """Zeros of (batch of `inputs`, num_hidden), with no arguments of their own."""
+        """Zeros of (batch of `inputs`, *shape[1:]), with no arguments of their own."""
         flat = symbol.reshape(symbol.zeros_like(inputs, name=f"{self.name}_zeros"),
                               shape=(0, -1), name=f"{self.name}_flat")
         column = symbol.slice_axis(flat, axis=1, begin=0, end=1, name=f"{self.name}_column")
-        return symbol.broadcast_axis(column, axis=1, size=self.shape[-1], name=self.name)
+        if len(self.shape) > 2:  # a convolutional state, (batch, C, H, W) or (batch, H, W, C)
+            column = symbol.reshape(column, shape=(0,) + (1,) * (len(self.shape) - 1),
+                                    name=f"{self.name}_point")
+        return symbol.broadcast_axis(column, axis=tuple(range(1, len(self.shape))),
+                                     size=self.shape[1:], name=self.name)
 
     def like_tnc(self, inputs: Symbol) -> Symbol:
         """Zeros of (layers*directions, batch of TNC `inputs`, num_hidden): a fused state."""
@@ -210,12 +215,14 @@ class BaseRNNCell:
             return symbol.Activation(inputs, act_type=activation, **kwargs)
         return activation(inputs, **kwargs)
 
-    def _init_weights(self, num_hidden: int, i2h_bias_init: Any = None) -> None:
+    def _init_weights(self, num_hidden: int, i2h_weight: Any = None, h2h_weight: Any = None,
+                      i2h_bias: Any = None, h2h_bias: Any = None) -> None:
+        """The four parameters, each with its initializer (its variable's `__init__`)."""
         self._num_hidden = num_hidden
-        self._iW = self.params.get("i2h_weight")
-        self._hW = self.params.get("h2h_weight")
-        self._iB = self.params.get("i2h_bias", init=i2h_bias_init)
-        self._hB = self.params.get("h2h_bias")
+        self._iW = self.params.get("i2h_weight", init=i2h_weight)
+        self._hW = self.params.get("h2h_weight", init=h2h_weight)
+        self._iB = self.params.get("i2h_bias", init=i2h_bias)
+        self._hB = self.params.get("h2h_bias", init=h2h_bias)
 
     def _step_name(self) -> str:
         self._counter += 1
@@ -243,6 +250,56 @@ class _HiddenCell(BaseRNNCell):
                 for _ in range(self._num_states)]
 
 
+def _rnn_step(cell: BaseRNNCell, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+    """Elman step of RNNCell and ConvRNNCell: `activation(i2h(x) + h2h(h))`."""
+    states = _concrete(states, inputs)
+    name = cell._step_name()
+    i2h, h2h = cell._i2h_h2h(inputs, states[0], 1, name)
+    output = cell._get_activation(i2h + h2h, cell._activation, name=f"{name}out")
+    return output, [output]
+
+
+def _lstm_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: Any,
+               **slice_axis: int) -> tuple[Symbol, States]:
+    """LSTM step of LSTMCell and ConvLSTMCell, gates i, f, c, o; `activation` (tanh in
+    LSTMCell) transforms the input and the cell state."""
+    states = _concrete(states, inputs)
+    name = cell._step_name()
+    i2h, h2h = cell._i2h_h2h(inputs, states[0], 4, name)
+    # ConvLSTMCell slices its layout's channel axis, which MXNet writes as an `axis` attribute;
+    # LSTMCell leaves the attribute out.
+    gates = symbol.SliceChannel(i2h + h2h, num_outputs=4, name=f"{name}slice", **slice_axis)
+    in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
+    forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
+    in_transform = cell._get_activation(gates[2], activation, name=f"{name}c")
+    out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
+    next_c = symbol._internal._plus(forget_gate * states[1], in_gate * in_transform,
+                                    name=f"{name}state")
+    next_h = symbol._internal._mul(out_gate, cell._get_activation(next_c, activation),
+                                   name=f"{name}out")
+    return next_h, [next_h, next_c]
+
+
+def _gru_step(cell: BaseRNNCell, inputs: Symbol, states: States, activation: Any,
+              projection_sep: str) -> tuple[Symbol, States]:
+    """GRU step of GRUCell and ConvGRUCell in cuDNN's form (reset gate applied after h2h),
+    gates r, z, o; `activation` (tanh in GRUCell) makes the candidate state."""
+    states = _concrete(states, inputs)
+    name = cell._step_name()
+    prev_h = states[0]
+    # MXNet names GRUCell's projections `<prefix>t<k>__i2h` (projection_sep '_') and
+    # ConvGRUCell's `<prefix>t<k>_i2h` (''); both slice axis 1, even in channel-last layouts.
+    i2h, h2h = cell._i2h_h2h(inputs, prev_h, 3, f"{name}{projection_sep}")
+    i2h_r, i2h_z, i2h = symbol.SliceChannel(i2h, num_outputs=3, name=f"{name}_i2h_slice")
+    h2h_r, h2h_z, h2h = symbol.SliceChannel(h2h, num_outputs=3, name=f"{name}_h2h_slice")
+    reset_gate = symbol.Activation(i2h_r + h2h_r, act_type="sigmoid", name=f"{name}_r_act")
+    update_gate = symbol.Activation(i2h_z + h2h_z, act_type="sigmoid", name=f"{name}_z_act")
+    next_h_tmp = cell._get_activation(i2h + reset_gate * h2h, activation, name=f"{name}_h_act")
+    next_h = symbol._internal._plus((1.0 - update_gate) * next_h_tmp, update_gate * prev_h,
+                                    name=f"{name}out")
+    return next_h, [next_h]
+
+
 class RNNCell(_HiddenCell):
     """Elman cell: `out = activation(i2h(x) + h2h(h))`."""
 
@@ -257,11 +314,7 @@ class RNNCell(_HiddenCell):
         return ("",)
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        states = _concrete(states, inputs)
-        name = self._step_name()
-        i2h, h2h = self._i2h_h2h(inputs, states[0], 1, name)
-        output = self._get_activation(i2h + h2h, self._activation, name=f"{name}out")
-        return output, [output]
+        return _rnn_step(self, inputs, states)
 
 
 class LSTMCell(_HiddenCell):
@@ -273,26 +326,14 @@ class LSTMCell(_HiddenCell):
                  forget_bias: float = 1.0) -> None:
         super().__init__(prefix=prefix, params=params)
         # forget_bias goes into i2h_bias's initializer: it shifts the forget gate only.
-        self._init_weights(num_hidden, LSTMBias(forget_bias=forget_bias))
+        self._init_weights(num_hidden, i2h_bias=LSTMBias(forget_bias=forget_bias))
 
     @property
     def _gate_names(self) -> Sequence[str]:
         return ["_i", "_f", "_c", "_o"]
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        states = _concrete(states, inputs)
-        name = self._step_name()
-        i2h, h2h = self._i2h_h2h(inputs, states[0], 4, name)
-        gates = symbol.SliceChannel(i2h + h2h, num_outputs=4, name=f"{name}slice")
-        in_gate = symbol.Activation(gates[0], act_type="sigmoid", name=f"{name}i")
-        forget_gate = symbol.Activation(gates[1], act_type="sigmoid", name=f"{name}f")
-        in_transform = symbol.Activation(gates[2], act_type="tanh", name=f"{name}c")
-        out_gate = symbol.Activation(gates[3], act_type="sigmoid", name=f"{name}o")
-        next_c = symbol._internal._plus(forget_gate * states[1], in_gate * in_transform,
-                                        name=f"{name}state")
-        next_h = symbol._internal._mul(out_gate, symbol.Activation(next_c, act_type="tanh"),
-                                       name=f"{name}out")
-        return next_h, [next_h, next_c]
+        return _lstm_step(self, inputs, states, "tanh")
 
 
 class GRUCell(_HiddenCell):
@@ -308,20 +349,7 @@ class GRUCell(_HiddenCell):
         return ["_r", "_z", "_o"]
 
     def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
-        states = _concrete(states, inputs)
-        name = self._step_name()
-        prev_h = states[0]
-        # MXNet names these `<prefix>t<k>__i2h` (double underscore).
-        i2h, h2h = self._i2h_h2h(inputs, prev_h, 3, f"{name}_")
-        i2h_r, i2h_z, i2h = symbol.SliceChannel(i2h, num_outputs=3, name=f"{name}_i2h_slice")
-        h2h_r, h2h_z, h2h = symbol.SliceChannel(h2h, num_outputs=3, name=f"{name}_h2h_slice")
-        reset_gate = symbol.Activation(i2h_r + h2h_r, act_type="sigmoid", name=f"{name}_r_act")
-        update_gate = symbol.Activation(i2h_z + h2h_z, act_type="sigmoid", name=f"{name}_z_act")
-        next_h_tmp = symbol.Activation(i2h + reset_gate * h2h, act_type="tanh",
-                                       name=f"{name}_h_act")
-        next_h = symbol._internal._plus((1.0 - update_gate) * next_h_tmp, update_gate * prev_h,
-                                        name=f"{name}out")
-        return next_h, [next_h]
+        return _gru_step(self, inputs, states, "tanh", "_")
 
 
 class SequentialRNNCell(BaseRNNCell):
@@ -696,3 +724,142 @@ class ResidualCell(ModifierCell):
                                        name=f"{outputs.name}_plus_residual"), states
         return [symbol.elemwise_add(o, i, name=f"{o.name}_plus_residual")
                 for o, i in zip(outputs, inputs)], states
+
+
+Kernel = tuple[int, int]
+# MXNet's default activation of the convolutional cells.
+_LEAKY = functools.partial(symbol.LeakyReLU, act_type="leaky", slope=0.2)
+
+
+class BaseConvRNNCell(BaseRNNCell):
+    """Convolutional cells' base: i2h and h2h are Convolutions, states are feature maps.
+
+    **Arguments:** `input_shape` is one step's input shape with the batch (e.g.
+    `(N, C, H, W)` for NCHW); `num_hidden` the state's channels; `h2h_kernel` (odd sizes:
+    the h2h convolution is padded to keep the state's shape) and `h2h_dilate`; the i2h
+    convolution's `i2h_kernel`, `i2h_stride`, `i2h_pad`, `i2h_dilate`, which fix the
+    state's spatial shape; the four `*_initializer`s (an Initializer, its name or None),
+    stored as each variable's `__init__` attribute; `activation` (an `act_type` string, or a
+    callable taking a Symbol and `name=`); `prefix`, `params`; `conv_layout` ('NCHW' or
+    'NHWC').
+    """
+
+    _num_states = 2
+
+    def __init__(self, input_shape: Sequence[int], num_hidden: int, h2h_kernel: Kernel,
+                 h2h_dilate: Kernel, i2h_kernel: Kernel, i2h_stride: Kernel, i2h_pad: Kernel,
+                 i2h_dilate: Kernel, i2h_weight_initializer: Any, h2h_weight_initializer: Any,
+                 i2h_bias_initializer: Any, h2h_bias_initializer: Any,
+                 activation: str | Callable[..., Symbol], prefix: str = "",
+                 params: RNNParams | None = None, conv_layout: str = "NCHW") -> None:
+        kernel = tuple(h2h_kernel) if isinstance(h2h_kernel, Sequence) else (h2h_kernel,)
+        if len(kernel) != 2 or any(not isinstance(k, int) or k % 2 != 1 for k in kernel):
+            raise MXNetValueError(
+                f"{type(self).__name__}: h2h_kernel={kernel} must be two odd sizes (the h2h "
+                f"convolution pads the state to keep its shape); only odd numbers are "
+                f"supported")
+        super().__init__(prefix=prefix, params=params)
+        self._h2h_kernel = kernel
+        self._h2h_dilate = tuple(h2h_dilate)
+        self._h2h_pad = tuple(d * (k - 1) // 2 for d, k in zip(self._h2h_dilate, kernel))
+        self._i2h_conv = {"kernel": i2h_kernel, "stride": i2h_stride, "pad": i2h_pad,
+                          "dilate": i2h_dilate, "layout": conv_layout}
+        self._input_shape = input_shape
+        self._conv_layout = conv_layout
+        self._activation = activation
+        # As in MXNet, the state shape comes from an (auto-named, so counted) Convolution's
+        # infer_shape on one step's input.
+        probe = symbol.Convolution(data=symbol.Variable("data"), num_filter=num_hidden,
+                                   **self._i2h_conv)
+        self._state_shape = (0,) + tuple(probe.infer_shape(data=input_shape)[1][0][1:])
+        self._init_weights(num_hidden, i2h_weight_initializer, h2h_weight_initializer,
+                           i2h_bias_initializer, h2h_bias_initializer)
+
+    @property
+    def state_info(self) -> list[dict[str, Any]]:
+        """Each state's shape: the i2h convolution's output with batch 0, in `conv_layout`."""
+        return [{"shape": self._state_shape, "__layout__": self._conv_layout}
+                for _ in range(self._num_states)]
+
+    def _i2h_h2h(self, inputs: Symbol, hidden: Symbol, gates: int, name: str
+                 ) -> tuple[Symbol, Symbol]:
+        num = self._num_hidden * gates
+        i2h = symbol.Convolution(data=inputs, weight=self._iW, bias=self._iB, num_filter=num,
+                                 name=f"{name}i2h", **self._i2h_conv)
+        h2h = symbol.Convolution(data=hidden, weight=self._hW, bias=self._hB, num_filter=num,
+                                 kernel=self._h2h_kernel, dilate=self._h2h_dilate,
+                                 pad=self._h2h_pad, stride=(1, 1), layout=self._conv_layout,
+                                 name=f"{name}h2h")
+        return i2h, h2h
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        raise NotImplementedError("BaseConvRNNCell is abstract class for convolutional RNN")
+
+
+def _conv_cell_init(cls_name: str, default_prefix: str) -> Callable[..., None]:
+    """A convolutional cell's constructor: MXNet's defaults (the same in the three cells but
+    the prefix), passed on to BaseConvRNNCell's, whose arguments are all required."""
+
+    def __init__(self: BaseConvRNNCell, input_shape: Sequence[int], num_hidden: int,
+                 h2h_kernel: Kernel = (3, 3), h2h_dilate: Kernel = (1, 1),
+                 i2h_kernel: Kernel = (3, 3), i2h_stride: Kernel = (1, 1),
+                 i2h_pad: Kernel = (1, 1), i2h_dilate: Kernel = (1, 1),
+                 i2h_weight_initializer: Any = None, h2h_weight_initializer: Any = None,
+                 i2h_bias_initializer: Any = "zeros", h2h_bias_initializer: Any = "zeros",
+                 activation: str | Callable[..., Symbol] = _LEAKY,
+                 prefix: str = default_prefix, params: RNNParams | None = None,
+                 conv_layout: str = "NCHW") -> None:
+        BaseConvRNNCell.__init__(
+            self, input_shape, num_hidden, h2h_kernel, h2h_dilate, i2h_kernel, i2h_stride,
+            i2h_pad, i2h_dilate, i2h_weight_initializer, h2h_weight_initializer,
+            i2h_bias_initializer, h2h_bias_initializer, activation, prefix, params,
+            conv_layout)
+
+    __init__.__qualname__ = f"{cls_name}.__init__"
+    __init__.__doc__ = (f"Defaults as in MXNet: 3x3 kernels, stride 1, pad 1, no dilation, "
+                        f"zero biases, LeakyReLU(slope=0.2), prefix '{default_prefix}'.")
+    return __init__
+
+
+class ConvRNNCell(BaseConvRNNCell):
+    """Convolutional Elman cell: `out = activation(conv_i2h(x) + conv_h2h(h))`."""
+
+    _num_states = 1
+    __init__ = _conv_cell_init("ConvRNNCell", "ConvRNN_")
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return ("",)
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        return _rnn_step(self, inputs, states)
+
+
+class ConvLSTMCell(BaseConvRNNCell):
+    """Convolutional LSTM (Shi et al., NIPS 2015), gates i, f, c, o sliced along the
+    layout's channel axis; `activation` replaces LSTM's tanh. As in MXNet 1.9.1 there is no
+    `forget_bias`: the biases start from `i2h_bias_initializer`."""
+
+    __init__ = _conv_cell_init("ConvLSTMCell", "ConvLSTM_")
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return ["_i", "_f", "_c", "_o"]
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        return _lstm_step(self, inputs, states, self._activation,
+                          axis=self._conv_layout.find("C"))
+
+
+class ConvGRUCell(BaseConvRNNCell):
+    """Convolutional GRU, gates r, z, o as in GRUCell; `activation` replaces its tanh."""
+
+    _num_states = 1
+    __init__ = _conv_cell_init("ConvGRUCell", "ConvGRU_")
+
+    @property
+    def _gate_names(self) -> Sequence[str]:
+        return ["_r", "_z", "_o"]
+
+    def __call__(self, inputs: Symbol, states: States) -> tuple[Symbol, States]:
+        return _gru_step(self, inputs, states, self._activation, "")
