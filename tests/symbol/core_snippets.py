@@ -496,6 +496,26 @@ def backward_head_grads(mx: Any) -> Any:
 
 
 @snippet(EXECUTOR)
+def backward_duplicated_outputs(mx: Any) -> Any:
+    """An entry listed twice among a Group's outputs: MXNet keeps the last listing's head
+    gradient only (its gradient pass assigns, rather than adds, per entry)."""
+    x = mx.sym.Variable("x")
+    y = x * 2
+    parts = mx.sym.split(x, num_outputs=3, axis=0)
+    grads = []
+    for group, heads in (
+            ([y, mx.sym.sin(x), y], [[1.0, 1.0, 1.0], [10.0, 10.0, 10.0], [100.0, 200.0, 300.0]]),
+            ([parts[0], parts[1], parts[0]], [[1.0], [2.0], [5.0]]),
+            ([x, x], [[1.0, 1.0, 1.0], [7.0, 7.0, 7.0]])):
+        ex = mx.sym.Group(group).simple_bind(mx.cpu(), x=(3,))
+        ex.arg_dict["x"][:] = mx.nd.array([1.0, 2.0, 3.0])
+        ex.forward(is_train=True)
+        ex.backward([mx.nd.array(h) for h in heads])
+        grads.append(ex.grad_dict["x"])
+    return grads
+
+
+@snippet(EXECUTOR)
 def loss_backward(mx: Any) -> Any:
     net = mx.sym.Variable("data")
     net = mx.sym.FullyConnected(net, name="fc", num_hidden=6)

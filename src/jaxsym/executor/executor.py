@@ -52,6 +52,11 @@ class _Program:
         self.lowered = Lowered(heads)
         self.output_names = output_names
         self.fixed_args = self._fixed_args()
+        # MXNet's gradient pass keeps one head gradient per graph entry: an entry listed
+        # twice among the outputs gets only the head gradient of its last listing.
+        last = {(id(node), index): i for i, (node, index) in enumerate(self.heads)}
+        self.shadowed_heads = tuple(i for i, (node, index) in enumerate(self.heads)
+                                    if last[(id(node), index)] != i)
         self._cache: dict[Any, Any] = {}
 
     def _fixed_args(self) -> tuple[tuple[int, float], ...]:
@@ -513,6 +518,8 @@ class Executor:
                                       f"output {self._program.output_names[i]!r} has "
                                       f"{output.shape}")
             cts.append(given._data.astype(output._data.dtype))
+        for i in self._program.shadowed_heads:
+            cts[i] = jnp.zeros_like(cts[i])
         return cts
 
     # -- parameters -----------------------------------------------------------------------
