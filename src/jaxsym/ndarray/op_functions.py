@@ -65,7 +65,7 @@ def make(op_name: str, hint: str) -> Callable[..., Any]:
             return out
         return results[0] if len(results) == 1 else results
 
-    call.__name__ = hint
+    call.__name__ = call.__qualname__ = hint  # repr and help show the op, as in MXNet
     call.__doc__ = opdef.signature_doc()
     return call
 

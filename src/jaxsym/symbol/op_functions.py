@@ -81,7 +81,7 @@ def make(op_name: str, hint: str) -> Callable[..., Symbol]:
                     opdef.n_outputs(params))
         return Symbol([(node, i) for i in range(node.num_outputs)])
 
-    create.__name__ = hint
+    create.__name__ = create.__qualname__ = hint  # repr and help show the op, as in MXNet
     create.__doc__ = opdef.signature_doc()
     return create
 
@@ -100,7 +100,7 @@ def _binary_or_scalar(fname: str, op: str, scalar_op: str) -> Callable[..., Any]
             return _PY_SCALAR[fname](left, right)
         raise MXNetTypeError(f"types ({type(left)}, {type(right)}) not supported")
 
-    fn.__name__ = fname
+    fn.__name__ = fn.__qualname__ = fname
     fn.__doc__ = f"Elementwise {fname} of Symbols and/or scalars, as `mx.sym.{fname}`."
     return fn
 
