@@ -6,8 +6,9 @@ Run with the reference MXNet interpreter, from the repository root:
 
 It writes into tests/data/imgaug/:
 
-* `images.rec` (five 3-channel images: PNG and JPEG, landscape and portrait, from seeded
-  numpy pixels), `gray.rec` (two grayscale PNGs) and `rgba.rec` (two 4-channel PNGs).
+* `images.rec/.idx` (five 3-channel images: PNG and JPEG, landscape and portrait, from
+  seeded numpy pixels), `gray.rec/.idx` (two grayscale PNGs), `rgba.rec/.idx` (two
+  4-channel PNGs).
 * `expected.npz` and `manifest.json`: the batches of every run in `RUNS`, epoch by epoch
   (`<run>/<epoch>/<batch>`), its arguments and pads. Every run uses one decoding thread
   (`preprocess_threads=1`), which makes MXNet's random stream a single sequence.
@@ -84,6 +85,9 @@ RUNS = {
     "crop_sizes_random": ("images", 2, {"min_crop_size": 8, "max_crop_size": 16,
                                         "rand_crop": True, "data_shape": (3, 10, 10),
                                         "seed_aug": 3, **U8}),
+    "crop_sizes_idx": ("images", 2, {"min_crop_size": 8, "max_crop_size": 16,
+                                     "rand_crop": True, "data_shape": (3, 10, 10),
+                                     "seed_aug": 3, "path_imgidx": "images.idx", **U8}),
     "hsl": ("images", 2, {"random_h": 20, "random_s": 40, "random_l": 30,
                           "data_shape": (3, 12, 12), **U8}),
     "mean_created_rand": ("images", 1, {"rand_crop": True, "data_shape": (3, 12, 12),
@@ -108,11 +112,12 @@ def make_recs() -> None:
         "rgba": [(smooth(20, 22, 4), ".png"), (smooth(24, 20, 4), ".png")],
     }
     for name, images in sets.items():
-        rec = mx.recordio.MXRecordIO(str(OUT / f"{name}.rec"), "w")
+        rec = mx.recordio.MXIndexedRecordIO(str(OUT / f"{name}.idx"), str(OUT / f"{name}.rec"),
+                                            "w")
         for i, (img, fmt) in enumerate(images):
             header = mx.recordio.IRHeader(0, float(i), i, 0)
-            rec.write(mx.recordio.pack_img(header, img.astype(np.uint8), quality=90,
-                                           img_fmt=fmt))
+            rec.write_idx(i, mx.recordio.pack_img(header, img.astype(np.uint8), quality=90,
+                                                  img_fmt=fmt))
         rec.close()
 
 

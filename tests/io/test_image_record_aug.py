@@ -26,8 +26,9 @@ OFF_BY_ONE = {"level3": 1, "min_img_size_auto": 6, "rotate_auto_big": 16,
 @pytest.fixture
 def in_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Run in a copy of the fixture folder (relative paths, as recorded)."""
-    for path in DATA.glob("*.rec"):
-        shutil.copy(path, tmp_path)
+    for ext in ("*.rec", "*.idx"):
+        for path in DATA.glob(ext):
+            shutil.copy(path, tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

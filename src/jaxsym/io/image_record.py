@@ -167,13 +167,15 @@ class ImageRecordIter(DataIter):
         if not self._offsets:
             raise MXNetValueError(f"ImageRecordIter: {path_imgrec}: part {part_index} of "
                                   f"{num_parts} holds no records")
-        # How MXNet's reader groups records (see iter_next): by batch with an index, by
-        # bytes without one.
-        self._chunk_sizes = [batch_size] * -(-len(self._offsets) // batch_size)
-        if not path_imgidx:
+        # How MXNet's reader groups records (see iter_next): by bytes without an index (the
+        # records per chunk, by first record), by batch with one (or when shuffled here).
+        self._byte_chunks: dict[int, int] | None = None
+        if not path_imgidx and not shuffle:
             after = every.index(self._offsets[-1]) + 1
             end = every[after] if after < len(every) else os.path.getsize(path_imgrec)
-            self._chunk_sizes = _dmlc_byte_chunks(self._offsets, end)
+            sizes = _dmlc_byte_chunks(self._offsets, end)
+            self._byte_chunks = dict(zip(np.cumsum([0] + sizes[:-1]).tolist(), sizes))
+        self._carry = 0  # dmlc's n_overflow_: records still owed from a short chunk
         if mean_img and self.dtype == np.float32:
             self._mean = self._mean_image(mean_img)
         self._overflow = False
@@ -274,7 +276,8 @@ class ImageRecordIter(DataIter):
             return arrays[0].astype(np.float32)
         total = np.zeros(self.data_shape, np.float32)
         # MXNet parses each chunk past the batch buffer: slots batch_size, batch_size + 1, ...
-        for chunk in self._chunks(self._offsets):
+        self._new_pass()
+        while chunk := self._next_chunk():
             for j, pos in enumerate(chunk):
                 total += self._process(pos, self.batch_size + j)[0]
         # MXNet multiplies by the float32 reciprocal of the count.
@@ -284,16 +287,23 @@ class ImageRecordIter(DataIter):
 
     # --- batches --------------------------------------------------------------------------
 
-    def _chunks(self, order: list[int]) -> list[list[int]]:
-        """`order` cut as MXNet's reader hands records to the parser (by batch if shuffled)."""
-        sizes = [self.batch_size] * len(order) if self._shuffle else self._chunk_sizes
-        starts = np.cumsum([0] + sizes).tolist()
-        return [order[a:b] for a, b in zip(starts, starts[1:]) if a < len(order)]
+    def _next_chunk(self) -> list[int]:
+        """The records MXNet's reader hands the parser next; empty at the end of the pass.
+        With an index, a chunk short of batch_size at the end of a pass leaves the rest owed:
+        the next pass starts with a chunk of that many records (dmlc's n_overflow_)."""
+        if self._byte_chunks is not None:
+            want = self._byte_chunks.get(self._cursor, 0)
+        else:
+            want = self._carry or self.batch_size
+            self._carry = want - min(want, len(self._order) - self._cursor)
+        chunk = self._order[self._cursor:self._cursor + want]
+        self._cursor += len(chunk)
+        return chunk
 
     def _new_pass(self) -> None:
-        order = (list(self._rng.permutation(self._offsets)) if self._shuffle
-                 else self._offsets)
-        self._pending = deque(self._chunks(order))
+        self._order = (list(self._rng.permutation(self._offsets)) if self._shuffle
+                       else self._offsets)
+        self._cursor = 0
 
     def reset(self) -> None:
         # After a batch completed from the next pass, MXNet's next epoch goes on from there.
@@ -304,9 +314,9 @@ class ImageRecordIter(DataIter):
             self._new_pass()
 
     def iter_next(self) -> bool:
-        # MXNet parses records in chunks of batch_size; a chunk parsed into a partly filled
-        # batch overflows into the next one, and each image's slot is its chunk position
-        # plus the batch's fill when the chunk was parsed.
+        # MXNet parses whole chunks of records (see _next_chunk); what overflows the batch
+        # starts the next one, and each image's slot is its position in the chunk plus the
+        # batch's fill when the chunk was parsed.
         if self._overflow:
             return False
         done: list[tuple[np.ndarray, np.ndarray]] = []
@@ -316,8 +326,7 @@ class ImageRecordIter(DataIter):
                 while self._parsed and len(done) < self.batch_size:
                     done.append(self._parsed.popleft())
                 continue
-            if self._pending:
-                chunk = self._pending.popleft()
+            if chunk := self._next_chunk():
                 fill = len(done)
                 for j, pos in enumerate(chunk):
                     item = self._process(pos, fill + j)
