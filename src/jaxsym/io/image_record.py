@@ -5,13 +5,18 @@ augmenter) on OpenCV, serially:
 
 * Colour: OpenCV decodes BGR and the iterator writes **RGB** (RGBA for 4 channels): NCHW,
   float32 (or uint8 with `dtype='uint8'`). `data_shape[0] == 1` decodes as grayscale.
-* Per image: resize the shorter edge to `resize` (the longer by integer division), crop
-  `data_shape[1:]` at the centre (or at random, `rand_crop`), then
-  `(pixel - mean) * (scale / std)` per channel, or `(pixel - mean_img) * (scale / std)`,
-  in float32; then mirror (`mirror`, or `rand_mirror` with probability 1/2).
+* Per image: MXNet's default augmenter (_image_aug.py: resize, affine warp, pad, crop,
+  HSL jitter), then `(pixel - mean) * (c * scale / std) + i * scale / std` per channel
+  (or with `mean_img`), in float32, with `c` drawn in `1 +/- max_random_contrast` and `i`
+  in `+/- max_random_illumination`; then mirror (`mirror`, or `rand_mirror`).
+* Random draws: MXNet's stream for one decoding thread (`std::mt19937` seeded with 111 at
+  construction, or with `slot + seed_aug + 111` before each image), in MXNet's order:
+  the augmenter's draws, the mirror coin, then contrast and illumination (float32 only).
+  A slot is the image's place in MXNet's batch buffer as its reader parses whole chunks
+  (see `iter_next`), which is what makes `seed_aug` runs MXNet's.
 * Labels: the record's header label, or its `flag` float32 labels, which must number
   `label_width`; shape (batch,) for `label_width=1`, else (batch, label_width).
-* Order: file order; `shuffle` reorders every pass (not MXNet's random stream). Parts of
+* Order: file order; `shuffle` reorders every pass (not MXNet's order). Parts of
   `num_parts` hold a contiguous range of records: by bytes (dmlc's split, record-aligned)
   without `path_imgidx`, by record count with it.
 * `round_batch=True` completes the last batch from the next pass and reports `pad`; the
@@ -94,14 +99,24 @@ class ImageRecordIter(DataIter):
       label_width: labels per image.
       shuffle, seed: reorder the records each pass, from numpy's RandomState(seed).
       rand_crop, rand_mirror, mirror: random crop position, random or forced mirror.
-      resize: scale the shorter edge to this before cropping (-1: off).
-      inter_method: OpenCV interpolation for `resize`: 1 bilinear, 2 cubic, 3 area,
-        4 lanczos4, 9 auto, 10 random.
+      resize: scale the shorter edge to this before augmenting (-1: off).
+      inter_method: OpenCV interpolation for resizes and warps: 0 nearest (not for warps),
+        1 bilinear, 2 cubic, 3 area, 4 lanczos4, 9 auto (cubic up, area down), 10 random.
       mean_r, mean_g, mean_b, mean_a, std_r, std_g, std_b, std_a, scale: normalisation.
       mean_img: a `mx.nd.save` file with one (c, h, w) mean image, made if missing.
       round_batch, data_name, label_name, num_parts, part_index: as MXNet.
-      dtype: 'float32' or 'uint8' (raw RGB pixels, no normalisation).
-      seed_aug: seeds the random crop and mirror.
+      dtype: 'float32' or 'uint8' (raw RGB pixels, no normalisation or contrast).
+      seed_aug: reseeds the random stream before each image (reproducible per slot).
+      max_random_contrast, max_random_illumination: random `c` in `1 +/- contrast` and
+        `i` in `+/- illumination` (pixel units): `(pixel - mean) * c + i`, before scale/std.
+      **kwargs: the default augmenter's options, as MXNet: `rotate` (degrees, if > 0),
+        `max_rotate_angle` (integer degrees in +/- it), `max_shear_ratio`,
+        `max_aspect_ratio` (width/height in `1 +/- it`, or `[min_aspect_ratio, it]`),
+        `min_random_scale`/`max_random_scale`, `min_img_size`/`max_img_size` (clamp the
+        warped width and height), `fill_value` (border of warps and `pad`), `pad`,
+        `min_crop_size`/`max_crop_size` (a random square resized to data_shape),
+        `random_h`/`random_s`/`random_l` (OpenCV HLS shifts); and MXNet's threading options
+        (`preprocess_threads`, `prefetch_buffer`, ...), which change nothing here.
     """
 
     def __init__(self, path_imgrec: str, data_shape: Sequence[int], batch_size: int,
