@@ -81,6 +81,9 @@ def test_std_random_is_libstdcxx_mt19937() -> None:
     ({"random_h": 10, "data_shape": (1, 8, 8)}, r"random_h/random_s/random_l \(10, 0, 0\) "
                                                  "need 3 channels"),
     ({"pad": -1}, "pad=-1 must be >= 0"),
+    ({"rotate": 30.0}, "rotate=30.0 must be an int"),
+    ({"max_rotate_angle": True}, "max_rotate_angle=True must be an int"),
+    ({"max_shear_ratio": "0.1"}, "max_shear_ratio='0.1' must be a number"),
     ({"max_crop_size": 30, "min_crop_size": 20},
      "the image is 20x28 after augmentation, smaller than max_crop_size=30"),
     ({"brightness": 0.2}, "brightness=0.2 is not supported"),

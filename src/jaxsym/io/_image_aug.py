@@ -21,7 +21,7 @@ shifts are MXNet's. `DefaultAugmenter.process` applies the steps in MXNet's orde
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import ModuleType
 
 import numpy as np
@@ -111,6 +111,10 @@ class StdRandom:
         return (low + high * 2.0**32) / 2.0**64 < 0.5
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class AugParams:
     """The default augmenter's options, as MXNet names them (defaults turn a step off)."""
@@ -165,6 +169,14 @@ class AugParams:
         def bad(option: str, why: str) -> MXNetValueError:
             return MXNetValueError(f"ImageRecordIter: {option} {why}")
 
+        for field in fields(self):
+            value = getattr(self, field.name)
+            # MXNet parses str(value): "30.0" or "True" is no int, "True" no float.
+            if field.type == "int" and not _is_int(value):
+                raise bad(f"{field.name}={value!r}", "must be an int")
+            if field.type.startswith("float") and value is not None \
+                    and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise bad(f"{field.name}={value!r}", "must be a number")
         if self.inter_method not in (0, 1, 2, 3, 4, 9, 10):
             raise bad(f"inter_method={self.inter_method}", "is invalid; valid: 0, 1, 2, 3, 4, "
                       "9, 10")
