@@ -12,6 +12,7 @@ import pytest
 
 import jaxsym as mx
 from jaxsym.base import MXNetValueError
+from jaxsym.io import image_record
 from jaxsym.io._image_aug import StdRandom
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imgaug"
@@ -133,3 +134,15 @@ def test_crop_sizes_stay_in_range(in_data: Path) -> None:
     for seed in range(3):
         out = _run(data_shape=(3, 10, 10), min_crop_size=6, max_crop_size=18, seed_aug=seed)
         assert out.shape == (5, 3, 10, 10)
+
+
+def test_dmlc_byte_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dmlc's reader (8 MiB buffers here 100 bytes) ends a chunk before the last record header
+    in its buffer, takes the rest at the end, and doubles the buffer for a lone record.
+    MXNet on a 78 MB .rec of 3 MB records (not stored) seeds per image as these chunks say."""
+    monkeypatch.setattr(image_record, "_CHUNK_BYTES", 100)
+    offsets = [0, 40, 80, 120, 160, 200, 300]
+    assert image_record._dmlc_byte_chunks(offsets, 310) == [2, 2, 1, 2]
+    assert image_record._dmlc_byte_chunks(offsets, 500) == [2, 2, 1, 1, 1]
+    assert image_record._dmlc_byte_chunks([0, 500, 520], 530) == [3]
+    assert image_record._dmlc_byte_chunks([0, 150, 520], 530) == [1, 2]
