@@ -143,12 +143,13 @@ def test_shuffle_permutes_each_epoch(in_data: Path) -> None:
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"data_shape": (3, 13, 10)}, (r"record id 2 at byte offset 0: the image is 12x16 .*"
-                                   r"smaller than data_shape's 13x10; set resize")),
+    ({"max_crop_size": 13, "min_crop_size": 13},
+     (r"record id 2 at byte offset 0: ImageRecordIter: the image is 12x16 after "
+      r"augmentation, smaller than max_crop_size=13")),
     ({"label_width": 2}, "label_width must be 1 unless"),
     ({"data_shape": (2, 8, 8)}, "1, 3 or 4 channels"),
     ({"batch_size": 13}, "number of input images must be bigger than the batch size"),
-    ({"max_rotate_angle": 10}, "max_rotate_angle=10 is not supported"),
+    ({"pca_noise": 0.1}, "pca_noise=0.1 is not supported"),
     ({"bogus": 1}, "unknown argument 'bogus'"),
     ({"part_index": 2, "num_parts": 2}, r"part_index 2 is not in \[0, num_parts=2\)"),
     ({"path_imgrec": "nothere.rec"}, r"nothere\.rec: cannot open RecordIO file"),
