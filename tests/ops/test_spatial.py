@@ -54,6 +54,11 @@ def test_sampler_partial_inference_like_mxnet():
     bs = mx.sym.BilinearSampler(data, grid, name="bs")
     assert bs.infer_shape_partial(data=(2, 3, 5, 6)) == ([(2, 3, 5, 6), ()], [()], [])
     assert bs.infer_shape_partial(grid=(2, 2, 3, 3)) == ([(), (2, 2, 3, 3)], [()], [])
+    # MXNet 1.9.1 raises here ("lshape.ndim() == 2U (-1 vs. 2)"); docs/migration.md.
+    grid = mx.sym.GridGenerator(mx.sym.Variable("loc"), transform_type="affine",
+                                target_shape=(3, 4), name="gg")
+    bs = mx.sym.BilinearSampler(data, grid, name="bs")
+    assert bs.infer_shape_partial(data=(2, 3, 5, 6)) == ([(2, 3, 5, 6), ()], [()], [])
 
 
 def test_json_counts_hidden_outputs_and_round_trips():
