@@ -14,7 +14,9 @@ It writes into tests/data/image/:
   the `ImageIter` runs in `ITERS` (`iter/<run>/<epoch>/<batch>/{data,label}`); the
   manifest's `iters` holds each run's seed, epochs, arguments and pads per batch;
   `cubic/...` and `recorditer/...`: MXNet's bicubic resizes (`record_cubic`), with
-  the manifest's `record_iters`.
+  the manifest's `record_iters`; `rotate/<n>`: imrotate and random_rotate on
+  channels-first float32 images (`rotate_cases`), with the manifest's `rotate`, and
+  `rotate_errors`: the calls MXNet rejects, with its exception class and message.
 
 A source image is `file` (decoded by `mx.image.imdecode`, RGB uint8), `file:gray`
 (flag=0) or `file:f32` (decoded, then cast to float32).
@@ -164,6 +166,76 @@ def cases() -> list[dict]:
     return out
 
 
+def rotate_cases() -> list[dict]:
+    """imrotate and random_rotate (channels-first float32 images), in `cases()`'s format;
+    their images are keyed `rotate/<n>`."""
+    out = []
+
+    def add(call, src, *args, seed=None, **kwargs):
+        out.append({"name": f"rotate/{len(out)}", "call": call, "src": src,
+                    "args": list(args), "kwargs": kwargs, "seed": seed})
+
+    for src in ("photo.jpg:chw", "portrait.png:chw"):
+        for degrees in (0, 30, -45, 90, 180, 37.5, 400):
+            add("imrotate", src, degrees)
+        for degrees in (30, -100):
+            add("imrotate", src, degrees, zoom_in=True)
+            add("imrotate", src, degrees, zoom_out=True)
+    add("imrotate", "photo.jpg:nchw", 20)
+    add("imrotate", "photo.jpg:nchw", {"nd": [30, -60]})
+    add("imrotate", "portrait.png:nchw", {"nd": [15, 250]}, zoom_in=True)
+    add("imrotate", "portrait.png:nchw", {"nd": [15, 250]}, zoom_out=True)
+    add("imrotate", "photo.jpg:nchw", {"nd": [45, 45]}, zoom_in=False, zoom_out=False)
+    for seed in range(3):
+        add("random_rotate", "photo.jpg:chw", (-30, 30), seed=seed)
+        add("random_rotate", "photo.jpg:nchw", (-90, 90), seed=seed)
+        add("random_rotate", "portrait.png:nchw", (10, 20), seed=seed, zoom_in=True)
+        add("random_rotate", "portrait.png:chw", (-180, 180), seed=seed, zoom_out=True)
+    return out
+
+
+# Calls MXNet rejects: the exception's class name and message are recorded.
+ROTATE_ERRORS = [
+    {"name": "both_zooms", "call": "imrotate", "src": "photo.jpg:chw", "args": [10],
+     "kwargs": {"zoom_in": True, "zoom_out": True}},
+    {"name": "random_both_zooms", "call": "random_rotate", "src": "photo.jpg:nchw",
+     "args": [[-10, 10]], "kwargs": {"zoom_in": True, "zoom_out": True}},
+    {"name": "float64", "call": "imrotate", "src": "photo.jpg:chw64", "args": [10],
+     "kwargs": {}},
+    {"name": "uint8_hwc", "call": "imrotate", "src": "photo.jpg", "args": [10], "kwargs": {}},
+    {"name": "single_image_array_angle", "call": "imrotate", "src": "photo.jpg:chw",
+     "args": [{"nd": [10]}], "kwargs": {}},
+    {"name": "two_dims", "call": "imrotate", "src": {"nd": [[1, 2], [3, 4]]}, "args": [10],
+     "kwargs": {}},
+    {"name": "five_dims", "call": "imrotate", "src": {"nd": [[[[[1, 2], [3, 4]]]]]},
+     "args": [10], "kwargs": {}},
+    {"name": "angle_count", "call": "imrotate", "src": "photo.jpg:nchw",
+     "args": [{"nd": [1, 2, 3]}], "kwargs": {}},
+    {"name": "list_angles", "call": "imrotate", "src": "photo.jpg:nchw", "args": [[1, 2]],
+     "kwargs": {}},
+]
+
+
+def record_rotate(arrays: dict) -> tuple[list[dict], list[dict]]:
+    """The rotate cases (their images into `arrays`) and ROTATE_ERRORS with MXNet's
+    exception class and first message line."""
+    cases = []
+    for case in rotate_cases():
+        image, extra = ic.run(mx, case)
+        arrays[case["name"]] = image.asnumpy()
+        cases.append({**case, **extra})
+    errors = []
+    for case in ROTATE_ERRORS:
+        try:
+            ic.run(mx, {**case, "seed": 0})
+        except Exception as err:  # recorded: jaxsym must raise the same class
+            errors.append({**case, "error": type(err).__name__,
+                           "message": str(err).strip().split("\n")[-1][:200]})
+        else:
+            raise AssertionError(f"{case['name']} did not fail under MXNet")
+    return cases, errors
+
+
 def record_iters(arrays: dict) -> dict:
     """Every ITERS run with its pads per epoch; its batches go into `arrays`."""
     runs = {}
@@ -214,10 +286,13 @@ def main() -> None:
                                ((16, 12), (8, 30)), ((5, 5), (5, 5)), ((10, 3), (4, 7)))]
     iters = record_iters(arrays)
     record_cubic(arrays)
+    rotate, rotate_errors = record_rotate(arrays)
     np.savez_compressed(OUT / "expected.npz", **arrays)
     (OUT / "manifest.json").write_text(json.dumps({"cases": manifest, "scale_down": scale,
                                                    "iters": iters,
-                                                   "record_iters": RECORD_ITERS},
+                                                   "record_iters": RECORD_ITERS,
+                                                   "rotate": rotate,
+                                                   "rotate_errors": rotate_errors},
                                                   indent=1) + "\n")
     print(f"{len(manifest)} cases, {(OUT / 'expected.npz').stat().st_size} bytes")
 

@@ -14,6 +14,8 @@ A case is a dict:
     low/high: optional uniform range of the random inputs (default -1, 1)
     int_inputs: optional {input name: (low, high)} for integer-valued inputs (labels,
               indices); drawn as floats unless int_dtype is given
+    values:   optional {input name: nested list}: inputs given exactly (sampling grids at
+              integer and border coordinates), still differentiated
     dtype:    optional input dtype (default float32)
     train:    forward in training mode (default True) and run backward
     grad:     whether to check gradients (default True)
@@ -53,7 +55,9 @@ def make_values(case: dict, arg_names: list[str], arg_shapes: list, aux_names: l
     ints = case.get("int_inputs", {})
     args = {}
     for name, shape in zip(arg_names, arg_shapes):
-        if name in ints:
+        if name in case.get("values", {}):
+            args[name] = np.array(case["values"][name], dtype=dtype).reshape(shape)
+        elif name in ints:
             lo, hi = ints[name]
             args[name] = rng.randint(lo, hi, size=shape).astype(case.get("int_dtype", dtype))
         else:

@@ -29,10 +29,20 @@ def value(mx: Any, arg: Any) -> Any:
     return tuple(arg) if isinstance(arg, list) else arg
 
 
-def source(mx: Any, spec: str) -> Any:
-    """`file` (decoded RGB uint8), `file:gray` (flag=0) or `file:f32` (cast to float32)."""
+def source(mx: Any, spec: str | dict) -> Any:
+    """`file` (decoded RGB uint8), `file:gray` (flag=0) or `file:f32` (cast to float32);
+    for imrotate, `file:chw` (float32, channels first), `file:chw64` (float64) and
+    `file:nchw` (a batch of the image and its mirror image); a dict is a `value`."""
+    if isinstance(spec, dict):
+        return value(mx, spec)
     file, _, kind = spec.partition(":")
     img = mx.image.imdecode(path(file).read_bytes(), flag=0 if kind == "gray" else 1)
+    if kind in ("chw", "chw64", "nchw"):
+        chw = img.asnumpy().transpose(2, 0, 1).astype("float64" if kind == "chw64" else
+                                                      "float32")
+        if kind == "nchw":
+            chw = np.stack([chw, chw[:, :, ::-1]])
+        return mx.nd.array(chw, dtype=chw.dtype)
     return img.astype("float32") if kind == "f32" else img
 
 

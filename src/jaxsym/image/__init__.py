@@ -42,7 +42,9 @@ from .image import fixed_crop as fixed_crop
 from .image import imdecode as imdecode
 from .image import imread as imread
 from .image import imresize as imresize
+from .image import imrotate as imrotate
 from .image import random_crop as random_crop
+from .image import random_rotate as random_rotate
 from .image import random_size_crop as random_size_crop
 from .image import resize_short as resize_short
 from .image import scale_down as scale_down
@@ -53,9 +55,9 @@ __all__ = [
     "ColorNormalizeAug", "ContrastJitterAug", "CreateAugmenter", "CreateDetAugmenter",
     "CreateMultiRandCropAugmenter", "DetAugmenter", "DetBorrowAug", "DetHorizontalFlipAug",
     "DetRandomCropAug", "DetRandomPadAug", "DetRandomSelectAug", "ForceResizeAug",
-    "HorizontalFlipAug", "HueJitterAug", "ImageDetIter", "ImageIter", "LightingAug", "RandomCropAug",
-    "RandomGrayAug", "RandomOrderAug", "RandomSizedCropAug", "ResizeAug", "SaturationJitterAug",
-    "SequentialAug", "center_crop", "color_normalize", "copyMakeBorder", "fixed_crop",
-    "imdecode", "imread", "imresize", "random_crop", "random_size_crop", "resize_short",
-    "scale_down",
+    "HorizontalFlipAug", "HueJitterAug", "ImageDetIter", "ImageIter", "LightingAug",
+    "RandomCropAug", "RandomGrayAug", "RandomOrderAug", "RandomSizedCropAug", "ResizeAug",
+    "SaturationJitterAug", "SequentialAug", "center_crop", "color_normalize", "copyMakeBorder",
+    "fixed_crop", "imdecode", "imread", "imresize", "imrotate", "random_crop", "random_rotate",
+    "random_size_crop", "resize_short", "scale_down",
 ]

@@ -24,6 +24,7 @@ import json
 import random
 import warnings
 from collections.abc import Sequence
+from numbers import Number
 from typing import Any
 
 import numpy as np
@@ -290,6 +291,105 @@ def copyMakeBorder(src: NDArray, top: int, bot: int, left: int, right: int,
     cv2 = require_cv2("copyMakeBorder")
     padded = cv2.copyMakeBorder(pixels, top, bot, left, right, type, value=fill)
     return _result(padded, src, out, "copyMakeBorder")
+
+
+def imrotate(src: NDArray, rotation_degrees: float | NDArray, zoom_in: bool = False,
+             zoom_out: bool = False) -> NDArray:
+    """Rotates channels-first float32 image(s) about their centre, with BilinearSampler.
+
+    Args:
+      src: one image (channels, height, width) or a batch (batch, channels, height,
+        width), float32.
+      rotation_degrees: counter-clockwise degrees: a number, or for a batch an NDArray
+        of one angle per image.
+      zoom_in: scale so that no padding shows (the largest inside rectangle).
+      zoom_out: scale so that the whole image stays inside the output.
+
+    Returns:
+      The rotated image(s), of `src`'s shape; pixels from outside `src` are zero.
+    """
+    if zoom_in and zoom_out:
+        raise MXNetValueError("imrotate: `zoom_in` and `zoom_out` cannot be both True")
+    if not isinstance(src, NDArray) or src.dtype != np.float32:
+        got = np.dtype(src.dtype).name if isinstance(src, NDArray) else type(src).__name__
+        raise MXNetTypeError(f"imrotate: Only `float32` images are supported by this function; "
+                             f"got {got}, cast first (src.astype('float32'))")
+    expanded = src.ndim == 3
+    if expanded:
+        if not isinstance(rotation_degrees, Number):
+            raise MXNetTypeError(
+                "imrotate: When a single image is passed the rotation angle is required to "
+                f"be a scalar; got {type(rotation_degrees).__name__}")
+        src = src.expand_dims(axis=0)
+    elif src.ndim != 4:
+        raise MXNetValueError(f"imrotate: Only 3D and 4D are supported by this function: "
+                              f"(channels, height, width) or (batch, channels, height, "
+                              f"width); got shape {src.shape}")
+    if isinstance(rotation_degrees, Number):
+        rotation_degrees = array([rotation_degrees] * len(src), ctx=src.context)
+    _check_angles(rotation_degrees, len(src))
+    degrees = rotation_degrees.as_in_context(src.context)
+    radians = (np.pi * degrees / 180).expand_dims(axis=1).expand_dims(axis=2)
+    h, w = src.shape[2:]
+    hscale, wscale = (h - 1) / 2, (w - 1) / 2
+    # Pixel offsets from the centre: exact in float32, so computed on the host.
+    rows = array(np.broadcast_to(np.arange(h, dtype=np.float32)[:, None] - hscale,
+                                 (1, h, w)), ctx=src.context)
+    cols = array(np.broadcast_to(np.arange(w, dtype=np.float32)[None, :] - wscale,
+                                 (1, h, w)), ctx=src.context)
+    cos, sin = nd.cos(radians), nd.sin(radians)
+    # MXNet rotates first and normalises after, keeping the aspect ratio.
+    grid = nd.concat(((cols * cos - rows * sin) / wscale).expand_dims(axis=1),
+                     ((cols * sin + rows * cos) / hscale).expand_dims(axis=1), dim=1)
+    if zoom_in or zoom_out:
+        grid = grid * _rotate_zoom(radians, h, w, zoom_out, src.context)
+    rotated = nd.BilinearSampler(src, grid)
+    return rotated[0] if expanded else rotated
+
+
+def _check_angles(degrees: Any, count: int) -> None:
+    """A batch's angles: an NDArray of `count` float32 numbers."""
+    if not isinstance(degrees, NDArray):
+        # MXNet fails here with AttributeError ('list' object has no attribute ...).
+        raise MXNetTypeError(f"imrotate: rotation_degrees must be a number or an NDArray, "
+                             f"got {type(degrees).__name__}")
+    if degrees.ndim != 1 or len(degrees) != count:
+        raise MXNetValueError(f"imrotate: The number of images must be equal to the number "
+                              f"of rotation angles; got {count} images, angles of shape "
+                              f"{degrees.shape}")
+    if degrees.dtype != np.float32:
+        raise MXNetTypeError(f"imrotate: rotation_degrees must be float32 as the images, "
+                             f"got {np.dtype(degrees.dtype).name}")
+
+
+def _rotate_zoom(radians: NDArray, h: int, w: int, zoom_out: bool, ctx: Any) -> NDArray:
+    """The per-image grid scale (batch, 1, 1, 1) of imrotate's zoom_in/zoom_out, from
+    where the rotated corners land, in MXNet's float32 steps."""
+    height, width = array([h], ctx=ctx), array([w], ctx=ctx)
+    rho = nd.sqrt(height * height + width * width)
+    corner = nd.arctan(height / width)
+    turn = nd.abs(radians)
+    max_x = nd.maximum(nd.abs(rho * nd.cos(corner + turn)), nd.abs(rho * nd.cos(corner - turn)))
+    max_y = nd.maximum(nd.abs(rho * nd.sin(corner + turn)), nd.abs(rho * nd.sin(corner - turn)))
+    if zoom_out:
+        scale = nd.maximum(max_x / width, max_y / height)
+    else:
+        scale = nd.minimum(width / max_x, height / max_y)
+    return scale.expand_dims(axis=3)
+
+
+def random_rotate(src: NDArray, angle_limits: tuple[float, float], zoom_in: bool = False,
+                  zoom_out: bool = False) -> NDArray:
+    """Rotates `src` (as `imrotate`) by angles drawn uniformly from `angle_limits`.
+
+    The angles come from numpy's global generator, as MXNet's, so `np.random.seed(n)`
+    gives MXNet's rotations: one draw for a single image, `batch` draws for a batch.
+    """
+    if src.ndim == 3:
+        degrees: float | NDArray = np.random.uniform(*angle_limits)
+    else:
+        degrees = array(np.random.uniform(*angle_limits, size=src.shape[0]))
+    return imrotate(src, degrees, zoom_in=zoom_in, zoom_out=zoom_out)
 
 
 # --- augmenters --------------------------------------------------------------------------

@@ -4,5 +4,14 @@ An op sees jax arrays and parsed parameters only, never Symbol, Executor or NDAr
 Importing this package registers every op family.
 """
 
+from . import (  # noqa: F401  (registration)
+    elemwise,
+    linalg,
+    nn,
+    output,
+    reduce,
+    rnn,
+    shape,
+    spatial,
+)
 from . import registry as registry  # noqa: F401  (re-export)
-from . import elemwise, linalg, nn, output, reduce, rnn, shape  # noqa: F401  (registration)
