@@ -1,0 +1,115 @@
+"""Sequence, indexing and ordering ops against MXNet 1.9.1: forward, gradients, shapes.
+
+Recorded with: MXNET_SUBGRAPH_BACKEND=NONE /tmp/mxref/bin/python tools/record_op_fixtures.py tensor
+Every node is named 'n' so that per-test name counters agree with MXNet's.
+"""
+
+
+def _c(cid: str, op: str, inputs: dict, extra: dict | None = None, **kwargs) -> dict:
+    """A case: `inputs` maps input names to shapes, kwargs are op params."""
+    return {"id": cid, "op": op, "kwargs": {"name": "n", **kwargs}, "inputs": inputs,
+            **(extra or {})}
+
+
+def _d(cid: str, op: str, data_shape: tuple, extra: dict | None = None, **kwargs) -> dict:
+    """A case with a single `data` input."""
+    return _c(cid, op, {"data": data_shape}, extra, **kwargs)
+
+
+def _seq(cid: str, op: str, data_shape: tuple, batch: int, **kwargs) -> dict:
+    """A sequence op with lengths in [1, 4): data in [1, 4) too, so the lengths (drawn as
+    floats, truncated by MXNet) have a gradient MXNet reports (zero)."""
+    return _c(cid, op, {"data": data_shape, "sequence_length": (batch,)},
+              {"low": 1.0, "high": 3.99}, use_sequence_length=True, **kwargs)
+
+
+# Integer-valued inputs: no gradient requested (MXNet refuses one for labels).
+_IDX = {"int_inputs": {"index": (-2, 6)}}
+_IDX_IN = {"int_inputs": {"index": (0, 4)}}
+_LABEL = {"int_inputs": {"label": (0, 4)}}
+# Sorting random floats: no ties, so every order is unambiguous.
+_NO_GRAD = {"grad": False}
+
+CASES = [
+    # SequenceMask / SequenceLast / SequenceReverse
+    _d("seqmask_default", "SequenceMask", (4, 3, 2)),
+    _seq("seqmask_len", "SequenceMask", (4, 3, 2), 3),
+    _seq("seqmask_len_value", "SequenceMask", (4, 3), 3, value=-7.5),
+    _seq("seqmask_len_axis1", "SequenceMask", (3, 4, 2), 3, axis=1),
+    _d("seqmask_axis_neg", "SequenceMask", (4, 3), axis=-1),
+    _d("seqmask_axis2", "SequenceMask", (4, 3, 2), axis=2),
+    _d("seqmask_1d", "SequenceMask", (4,)),
+    _c("seqmask_len_bad", "SequenceMask", {"data": (4, 3), "sequence_length": (2,)},
+       use_sequence_length=True),
+    _d("seqlast_default", "SequenceLast", (4, 3, 2)),
+    _seq("seqlast_len", "SequenceLast", (4, 3, 2), 3),
+    _seq("seqlast_len_2d", "SequenceLast", (4, 5), 5),
+    _seq("seqlast_len_axis1", "SequenceLast", (3, 4, 2), 3, axis=1),
+    _d("seqlast_axis1", "SequenceLast", (3, 4, 2), axis=1),
+    _d("seqlast_axis2", "SequenceLast", (4, 3, 2), axis=2),
+    _d("seqrev_default", "SequenceReverse", (4, 3, 2)),
+    _seq("seqrev_len", "SequenceReverse", (4, 3, 2), 3),
+    _seq("seqrev_len_2d", "SequenceReverse", (4, 5), 5),
+    _d("seqrev_axis1", "SequenceReverse", (4, 3, 2), axis=1),
+    # pick
+    _c("pick_default", "pick", {"data": (3, 4), "index": (3,)}, _IDX),
+    _c("pick_axis0", "pick", {"data": (3, 4), "index": (4,)}, _IDX, axis=0),
+    _c("pick_axis_neg_keep", "pick", {"data": (2, 3, 4), "index": (2, 4)}, _IDX,
+       axis=-2, keepdims=True),
+    _c("pick_wrap", "pick", {"data": (3, 4), "index": (3,)}, _IDX, mode="wrap"),
+    _c("pick_wrap_3d", "pick", {"data": (2, 3, 4), "index": (2, 3)}, _IDX, axis=2,
+       mode="wrap", keepdims=True),
+    _c("pick_float_index", "pick", {"data": (3, 5), "index": (3,)}, {"grad": False},
+       axis=1),
+    _c("pick_axis_none", "pick", {"data": (3, 4), "index": (1,)}, _IDX, axis=None),
+    _c("pick_bad_index", "pick", {"data": (3, 4), "index": (2,)}, _IDX),
+    _c("pick_bad_axis", "pick", {"data": (3, 4), "index": (3,)}, _IDX, axis=2),
+    # topk / sort / argsort
+    _d("topk_default", "topk", (3, 5)),
+    _d("topk_value", "topk", (3, 5), k=2, ret_typ="value"),
+    _d("topk_both_axis0", "topk", (4, 3), k=3, axis=0, ret_typ="both"),
+    _d("topk_both_ascend", "topk", (2, 3, 4), k=2, axis=1, ret_typ="both", is_ascend=True),
+    _d("topk_mask", "topk", (3, 5), k=2, ret_typ="mask"),
+    _d("topk_mask_none", "topk", (2, 3), k=4, axis=None, ret_typ="mask"),
+    _d("topk_value_none", "topk", (2, 3), k=4, axis=None, ret_typ="value"),
+    _d("topk_indices_int32", "topk", (3, 5), k=3, dtype="int32"),
+    _d("topk_both_float16", "topk", (3, 5), k=3, ret_typ="both", dtype="float16"),
+    _d("topk_k0", "topk", (3, 4), k=0, ret_typ="value"),
+    _d("topk_k_neg", "topk", (3, 4), k=-1, ret_typ="both", axis=-2),
+    _d("topk_k_big", "topk", (3, 4), k=5),
+    _d("topk_bad_axis", "topk", (3, 4), axis=2),
+    # MXNet 1.9.1 cannot bind sort with a default axis for gradients (its backward
+    # node gets axis=''), so gradients are checked with an explicit axis.
+    _d("sort_default", "sort", (3, 5), _NO_GRAD),
+    _d("sort_axis", "sort", (3, 5), axis=1),
+    _d("sort_axis0_desc", "sort", (4, 3), axis=0, is_ascend=False),
+    _d("sort_axis_neg", "sort", (2, 3, 4), axis=-2),
+    _d("sort_none", "sort", (2, 3), _NO_GRAD, axis=None),
+    _d("argsort_default", "argsort", (3, 5), _NO_GRAD),
+    _d("argsort_axis0_desc", "argsort", (4, 3), axis=0, is_ascend=False),
+    _d("argsort_none_int32", "argsort", (2, 3), axis=None, dtype="int32"),
+    _d("argsort_uint8", "argsort", (3, 4), _NO_GRAD, dtype="uint8"),
+    _d("argsort_float16_axis0", "argsort", (3, 4), axis=0, dtype="float16"),
+    # slice_like
+    _c("slice_like_all", "slice_like", {"data": (3, 4, 5), "shape_like": (2, 3, 5)}),
+    _c("slice_like_axes", "slice_like", {"data": (3, 4, 5), "shape_like": (1, 2, 3)},
+       axes=(0, -1)),
+    _c("slice_like_axes_rank", "slice_like", {"data": (3, 4, 5), "shape_like": (2, 3)},
+       axes=(1,)),
+    _c("slice_like_rank_bad", "slice_like", {"data": (3, 4, 5), "shape_like": (2, 3)}),
+    _c("slice_like_big", "slice_like", {"data": (3, 4), "shape_like": (2, 5)}),
+    _c("slice_like_axis_bad", "slice_like", {"data": (3, 4, 5), "shape_like": (2, 3)},
+       axes=(2,)),
+    # softmin / softmax_cross_entropy
+    _d("softmin_default", "softmin", (3, 4)),
+    _d("softmin_axis_temp", "softmin", (3, 4, 2), axis=1, temperature=2.5),
+    _d("softmin_float16", "softmin", (3, 4), {"tol": {"rtol": 2e-3, "atol": 2e-3}},
+       dtype="float16"),
+    # softmin has the use_length parameter but no `length` input.
+    _d("softmin_use_length", "softmin", (3, 4), use_length=True),
+    _c("softmax_ce", "softmax_cross_entropy", {"data": (4, 5), "label": (4,)}, _LABEL),
+    _c("softmax_ce_3d", "softmax_cross_entropy", {"data": (2, 3, 4), "label": (2,)},
+       _LABEL),
+    _c("softmax_ce_label_bad", "softmax_cross_entropy", {"data": (4, 5), "label": (3,)},
+       _LABEL),
+]
