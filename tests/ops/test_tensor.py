@@ -82,6 +82,9 @@ _TIES = [[3, 1, 3, 2, 1], [0, 0, 5, 5, 0]]
     (lambda x: x.slice_like(mx.nd.zeros((1, 2))), [[3, 1]]),
     (lambda x: x.shape_array(), [2, 5]),
     (lambda x: x.size_array(), [10]),
+    (lambda x: x.diag(k=1), [1, 5]),
+    (lambda x: x.reshape((1, 2, 1, 5))[:, :, :, :4].space_to_depth(1).shape_array(),
+     [1, 2, 1, 4]),
 ])
 def test_nd_and_fluent_values(call, want):
     out = call(mx.nd.array(_TIES))
@@ -92,7 +95,7 @@ def test_nd_and_fluent_values(call, want):
 def test_fluent_methods_on_symbols():
     d = mx.sym.Variable("data")
     for method in ("pick", "topk", "sort", "argsort", "slice_like", "shape_array",
-                   "size_array", "softmin"):
+                   "size_array", "softmin", "depth_to_space", "space_to_depth", "diag"):
         assert callable(getattr(d, method)) and callable(getattr(mx.nd.NDArray, method))
     assert d.topk(k=2, name="t").tojson() == mx.sym.topk(d, k=2, name="t").tojson()
 
@@ -118,6 +121,10 @@ def test_shape_array_values_and_zero_gradient():
     (lambda d: mx.sym.slice_like(d, mx.sym.Variable("o"), axes=(0, -1), name="n"),
      {"axes": "(0, -1)"}),
     (lambda d: mx.sym.softmin(d, temperature=2, name="n"), {"temperature": "2"}),
+    (lambda d: mx.sym.diag(d, k=-1, axis2=-1, name="n"), {"k": "-1", "axis2": "-1"}),
+    (lambda d: mx.sym.moments(d, axes=(0, 2), keepdims=True, name="n"),
+     {"axes": "(0, 2)", "keepdims": "True"}),
+    (lambda d: mx.sym.depth_to_space(d, block_size=2, name="n"), {"block_size": "2"}),
 ])
 def test_json_attrs_round_trip(make, attrs):
     sym = make(mx.sym.Variable("data"))

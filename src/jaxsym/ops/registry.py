@@ -340,7 +340,8 @@ _FLUENT = {name: name for name in (
     "expm1", "reciprocal")}
 _FLUENT.update(split="SliceChannel", pad="Pad")
 _FLUENT.update({name: name for name in (
-    "pick", "topk", "sort", "argsort", "slice_like", "shape_array", "size_array", "softmin")})
+    "pick", "topk", "sort", "argsort", "slice_like", "shape_array", "size_array", "softmin",
+    "depth_to_space", "space_to_depth", "diag")})
 
 
 def install_fluent_methods(cls: type, make: Callable[[str, str], Callable[..., Any]]) -> None:

@@ -1,5 +1,6 @@
-"""Sequence, indexing and ordering ops: SequenceMask/Last/Reverse, pick, topk, sort,
-argsort, slice_like, shape_array, size_array, softmin, softmax_cross_entropy.
+"""Sequence, indexing, ordering and rearranging ops: SequenceMask/Last/Reverse, pick,
+topk, sort, argsort, slice_like, shape_array, size_array, softmin, softmax_cross_entropy,
+depth_to_space, space_to_depth, diag, moments.
 
 MXNet 1.9.1 conventions reproduced here: index-like inputs (sequence_length, pick's
 index, labels) are truncated to integers and get a zero gradient; sorting is stable in
@@ -16,7 +17,8 @@ from jax import lax
 
 from . import attrs as A
 from .nn import _SOFTMAX_PARAMS, _softmax_fn
-from .registry import Param, Params, Shape, register
+from .reduce import normalize_axes, reduced_shape
+from .registry import REQUIRED, Param, Params, Shape, register
 
 Array = jax.Array
 
@@ -301,3 +303,83 @@ def _softmax_cross_entropy(p: Params, data: Array, label: Array) -> Array:
 
 register("softmax_cross_entropy", _softmax_cross_entropy, inputs=("data", "label"),
          doc="Summed cross entropy of softmax(data) against integer labels, shape (1,).")
+
+
+# -- depth_to_space / space_to_depth ---------------------------------------------------------
+def _block_check(name: str, p: Params, data: Array) -> int:
+    if p.block_size <= 0:
+        raise ValueError(f"{name}: block_size must be a positive integer value, got "
+                         f"{p.block_size}")
+    if data.ndim != 4:
+        raise ValueError(f"{name} requires exactly 4D tensor, got shape {data.shape}")
+    return p.block_size
+
+
+def _depth_to_space(p: Params, data: Array) -> Array:
+    b = _block_check("depth_to_space", p, data)
+    n, c, h, w = data.shape
+    if c % (b * b):
+        raise ValueError(f"depth_to_space: the depth dimension {c} of {data.shape} "
+                         f"should be a multiple of block_size^2={b * b}")
+    # Channel (i * b + j) * C' + c goes to pixel (h * b + i, w * b + j) of channel c.
+    x = data.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
+    return x.reshape(n, c // (b * b), h * b, w * b)
+
+
+def _space_to_depth(p: Params, data: Array) -> Array:
+    b = _block_check("space_to_depth", p, data)
+    n, c, h, w = data.shape
+    if h % b or w % b:
+        raise ValueError(f"space_to_depth: the space dimensions of {data.shape} should "
+                         f"be multiples of block_size={b}")
+    x = data.reshape(n, c, h // b, b, w // b, b).transpose(0, 3, 5, 1, 2, 4)
+    return x.reshape(n, c * b * b, h // b, w // b)
+
+
+_BLOCK = {"block_size": Param(A.parse_int, REQUIRED, "edge of the blocks moved")}
+register("depth_to_space", _depth_to_space, params=_BLOCK,
+         doc="Move channel blocks into b x b spatial blocks of NCHW data (DCR order).")
+register("space_to_depth", _space_to_depth, params=_BLOCK,
+         doc="Move b x b spatial blocks of NCHW data into channels; depth_to_space's "
+             "inverse.")
+
+
+# -- diag / moments -------------------------------------------------------------------------
+def _diag(p: Params, data: Array) -> Array:
+    if data.ndim == 0:
+        raise ValueError("diag needs an input of rank 1 or more, got a 0-d array")
+    if data.ndim == 1:
+        return jnp.diag(data, p.k)
+    a1, a2 = _axis(p.axis1, data.ndim), _axis(p.axis2, data.ndim)
+    if a1 == a2:
+        raise ValueError(f"axis1 and axis2 cannot refer to the same axis {a1}")
+    size = min(data.shape[a1], data.shape[a2] - p.k) if p.k >= 0 else \
+        min(data.shape[a1] + p.k, data.shape[a2])
+    if size <= 0:
+        raise ValueError(f"Diagonal does not exist: k={p.k} for axes of sizes "
+                         f"{data.shape[a1]} and {data.shape[a2]}")
+    return jnp.diagonal(data, p.k, a1, a2)
+
+
+register("diag", _diag,
+         params={"k": Param(A.parse_int, 0, "diagonal offset, above the main if > 0"),
+                 "axis1": Param(A.parse_int, 0, "first axis of the 2-D sub-arrays"),
+                 "axis2": Param(A.parse_int, 1, "second axis of the 2-D sub-arrays")},
+         doc="The k-th diagonal (as a last axis), or a matrix with a 1-D input on it.")
+
+
+def _moments(p: Params, data: Array) -> tuple[Array, Array]:
+    if not p.axes:
+        raise ValueError("Empty axes is not supported, if you would like to do global "
+                         "moments, please pass all axes to axes argument")
+    axes = normalize_axes(p.axes, data.ndim)
+    mean = jnp.mean(data, axis=axes, keepdims=True)
+    var = jnp.mean(jnp.square(data - mean), axis=axes, keepdims=True)
+    shape = reduced_shape(data.shape, axes, p.keepdims)
+    return mean.reshape(shape), var.reshape(shape)
+
+
+register("moments", _moments, num_outputs=2,
+         params={"axes": Param(A.parse_axis, None, "axes to reduce (required in effect)"),
+                 "keepdims": Param(A.parse_bool, False, "keep reduced axes as size 1")},
+         doc="Mean and (biased) variance over the given axes.")
