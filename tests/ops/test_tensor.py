@@ -125,12 +125,23 @@ def test_shape_array_values_and_zero_gradient():
     (lambda d: mx.sym.moments(d, axes=(0, 2), keepdims=True, name="n"),
      {"axes": "(0, 2)", "keepdims": "True"}),
     (lambda d: mx.sym.depth_to_space(d, block_size=2, name="n"), {"block_size": "2"}),
+    (lambda d: mx.sym.scatter_nd(d, mx.sym.Variable("i"), shape=(2, 3), name="n"),
+     {"shape": "(2, 3)"}),
+    (lambda d: mx.sym.unravel_index(d, shape=[7, 6], name="n"), {"shape": "(7, 6)"}),
 ])
 def test_json_attrs_round_trip(make, attrs):
     sym = make(mx.sym.Variable("data"))
     assert sym.attr_dict()["n"] == attrs
     text = sym.tojson()
     assert mx.sym.load_json(text).tojson() == text
+
+
+def test_ravel_ops_are_underscored_in_json():
+    d = mx.sym.Variable("data")
+    for sym, op in ((mx.sym.ravel_multi_index(d, shape=(2, 3)), "_ravel_multi_index"),
+                    (mx.sym.unravel_index(d, shape=(2, 3)), "_unravel_index")):
+        node = json.loads(sym.tojson())["nodes"][-1]
+        assert (node["op"], node["name"]) == (op, op[1:] + "0")
 
 
 def test_hidden_index_output_in_json():

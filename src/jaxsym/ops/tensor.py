@@ -1,6 +1,7 @@
 """Sequence, indexing, ordering and rearranging ops: SequenceMask/Last/Reverse, pick,
 topk, sort, argsort, slice_like, shape_array, size_array, softmin, softmax_cross_entropy,
-depth_to_space, space_to_depth, diag, moments.
+depth_to_space, space_to_depth, diag, moments, gather_nd, scatter_nd, batch_take,
+ravel_multi_index, unravel_index.
 
 MXNet 1.9.1 conventions reproduced here: index-like inputs (sequence_length, pick's
 index, labels) are truncated to integers and get a zero gradient; sorting is stable in
@@ -9,6 +10,8 @@ floating point (float32 unless `dtype` says otherwise).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -383,3 +386,115 @@ register("moments", _moments, num_outputs=2,
          params={"axes": Param(A.parse_axis, None, "axes to reduce (required in effect)"),
                  "keepdims": Param(A.parse_bool, False, "keep reduced axes as size 1")},
          doc="Mean and (biased) variance over the given axes.")
+
+
+# -- gather_nd / scatter_nd / batch_take ------------------------------------------------------
+def _nd_index(name: str, indices: Array, target: Shape) -> tuple[Array, ...]:
+    """The first axis of `indices` addresses the leading axes of `target`."""
+    if indices.ndim < 2:
+        raise ValueError(f"{name} requires index tensor to have at least 2 dimensions, got "
+                         f"shape {indices.shape}")
+    if indices.shape[0] > len(target):
+        raise ValueError(f"{name}: Number of indices {indices.shape[0]} exceeds data "
+                         f"dimension {len(target)} of {target}")
+    idx = _as_index(indices)
+    return tuple(idx[i] for i in range(indices.shape[0]))
+
+
+def _gather_nd(p: Params, data: Array, indices: Array) -> Array:
+    return data[_nd_index("gather_nd", indices, data.shape)]
+
+
+register("gather_nd", _gather_nd, inputs=("data", "indices"),
+         doc="Gather slices of data at the N-d indices given along indices' first axis.")
+
+
+@jax.custom_vjp
+def _scatter_set(zeros: Array, data: Array, where: tuple[Array, ...]) -> Array:
+    return zeros.at[where].set(data)
+
+
+def _scatter_set_fwd(zeros: Array, data: Array, where: tuple[Array, ...]
+                     ) -> tuple[Array, tuple[Array, ...]]:
+    return _scatter_set(zeros, data, where), where
+
+
+def _scatter_set_bwd(where: tuple[Array, ...], g: Array) -> tuple[Any, Array, Any]:
+    # MXNet's gradient gathers the head gradient at every index, so an element that a
+    # duplicate index overwrote still gets one.
+    return None, g[where], None
+
+
+_scatter_set.defvjp(_scatter_set_fwd, _scatter_set_bwd)
+
+
+def _scatter_nd(p: Params, data: Array, indices: Array) -> Array:
+    where = _nd_index("scatter_nd", indices, p.shape)
+    want = indices.shape[1:] + p.shape[indices.shape[0]:]
+    if data.shape != want:
+        raise ValueError(f"scatter_nd: data has shape {data.shape}, expected {want} from "
+                         f"indices {indices.shape} and shape={p.shape}")
+    return _scatter_set(jnp.zeros(p.shape, data.dtype), data, where)
+
+
+register("scatter_nd", _scatter_nd, inputs=("data", "indices"),
+         params={"shape": Param(A.parse_shape, REQUIRED, "shape of the output")},
+         doc="Zeros of `shape` with data written at the N-d indices (gather_nd's "
+             "inverse).")
+
+
+def _batch_take(p: Params, a: Array, indices: Array) -> Array:
+    if a.ndim < 2:
+        raise ValueError(f"batch_take: Data array must have at least 2 dimensional, got "
+                         f"shape {a.shape}")
+    n = a.shape[-1]
+    rows = a.size // n
+    if indices.size != rows:
+        raise ValueError(f"batch_take: Index array's size {indices.size} must be the same "
+                         f"as data array's size excluding the last dimension ({rows})")
+    # MXNet clips out-of-range indices.
+    idx = jnp.clip(_as_index(indices).reshape(rows, 1), 0, n - 1)
+    return jnp.take_along_axis(a.reshape(rows, n), idx, axis=1).reshape(indices.shape)
+
+
+register("batch_take", _batch_take, inputs=("a", "indices"),
+         doc="One element per row of a (rows: all but the last axis), at int32 indices; "
+             "deprecated in MXNet in favour of pick.")
+
+
+# -- ravel_multi_index / unravel_index --------------------------------------------------------
+def _check_dims(name: str, shape: Shape) -> None:
+    if not shape:
+        raise ValueError(f"Empty shape parameter for {name} operator.")
+
+
+def _ravel_multi_index(p: Params, data: Array) -> Array:
+    _check_dims("ravel", p.shape)
+    if data.ndim != 2 or data.shape[0] != len(p.shape):
+        raise ValueError(f"Input to ravel operator must be two-dimensional with a first "
+                         f"dimension of {len(p.shape)} (the shape parameter's), got "
+                         f"{data.shape}")
+    strides = np.cumprod((1,) + p.shape[:0:-1])[::-1].astype(np.int32)
+    # No bounds checks, as MXNet: out-of-range indices just combine linearly.
+    flat = jnp.sum(_as_index(data) * jnp.asarray(strides)[:, None], axis=0)
+    return flat.astype(data.dtype)
+
+
+def _unravel_index(p: Params, data: Array) -> Array:
+    _check_dims("unravel", p.shape)
+    rest = _as_index(data)
+    coords = []
+    # C-style truncated division and remainder, and no wrap of the leading axis (MXNet).
+    for size in p.shape[:0:-1]:
+        coords.append(lax.rem(rest, jnp.int32(size)))
+        rest = lax.div(rest, jnp.int32(size))
+    coords.append(rest)
+    return jnp.stack(coords[::-1]).astype(data.dtype)
+
+
+_SHAPE = {"shape": Param(A.optional(A.parse_shape), None, "shape of the indexed array")}
+# MXNet's canonical names are underscored; the public names are aliases.
+register("_ravel_multi_index", _ravel_multi_index, params=_SHAPE, aliases=("ravel_multi_index",),
+         doc="Flat indices from a (ndim, n) array of multi-indices into `shape`.")
+register("_unravel_index", _unravel_index, params=_SHAPE, aliases=("unravel_index",),
+         doc="Multi-indices (ndim, ...) into `shape` from flat indices.")
