@@ -140,8 +140,9 @@ CASES = [
     _d("moments_no_axes", "moments", (2, 3, 4)),
     _d("moments_axis_bad", "moments", (2, 3, 4), axes=(3,)),
     _d("moments_dup", "moments", (2, 3, 4), axes=(0, 0)),
-    # gather_nd / scatter_nd / batch_take (in-range, distinct indices: MXNet checks the
-    # range on the host, and the winner among duplicate scatter indices is unspecified)
+    # gather_nd / scatter_nd / batch_take (in-range indices: MXNet checks the range on the
+    # host). scatter_nd_basic writes both updates to (0, 0): the last wins in both, and
+    # both get the head gradient there.
     _c("gather_nd_2", "gather_nd", {"data": (2, 3, 4), "indices": (2, 3)},
        {"int_inputs": {"indices": (0, 2)}}),
     _c("gather_nd_1", "gather_nd", {"data": (3, 4), "indices": (1, 2, 2)},
