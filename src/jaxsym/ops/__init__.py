@@ -13,5 +13,6 @@ from . import (  # noqa: F401  (registration)
     rnn,
     shape,
     spatial,
+    tensor,
 )
 from . import registry as registry  # noqa: F401  (re-export)

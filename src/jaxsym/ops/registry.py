@@ -339,6 +339,9 @@ _FLUENT = {name: name for name in (
     "reshape_like", "swapaxes", "flip", "nansum", "nanprod", "dot", "batch_dot", "log1p",
     "expm1", "reciprocal")}
 _FLUENT.update(split="SliceChannel", pad="Pad")
+_FLUENT.update({name: name for name in (
+    "pick", "topk", "sort", "argsort", "slice_like", "shape_array", "size_array", "softmin",
+    "depth_to_space", "space_to_depth", "diag")})
 
 
 def install_fluent_methods(cls: type, make: Callable[[str, str], Callable[..., Any]]) -> None:
