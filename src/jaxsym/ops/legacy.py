@@ -1,0 +1,185 @@
+"""Legacy and detection-era ops that old model zoos still name: the deprecated `*_v1`
+layers, Crop, ROIPooling, GroupNorm and the SVM loss layer.
+
+The `_v1` ops reuse the current ops' code (nn.py) and reproduce only where MXNet's old
+kernels differ: the parameters they accept, zero padding in Pooling_v1, the variance
+output of BatchNorm_v1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from . import attrs as A
+from .nn import batch_norm_core, pool
+from .registry import REQUIRED, Param, Params, get, register
+
+Array = jax.Array
+Shape = tuple[int, ...]
+
+
+def _kernel_2d_or_3d(value: Any) -> Shape:
+    """The v1 ops' kernel: MXNet rejects other ranks when the symbol is built."""
+    kernel = A.parse_shape(value)
+    if len(kernel) not in (2, 3):
+        raise ValueError(f"{len(kernel)}D kernel {kernel} not supported (2D or 3D)")
+    return kernel
+
+
+def _only_2d(p: Params) -> None:
+    # MXNet 1.9.1 accepts 3-D kernels when building the symbol, then fails in forward.
+    if len(p.kernel) != 2:
+        raise ValueError(f"kernel={p.kernel}: 3D is not implemented in MXNet's v1 kernels")
+
+
+# -- Convolution_v1 ----------------------------------------------------------------------
+_CONV = get("Convolution")
+
+
+def _convolution_v1(p: Params, data: Array, weight: Array, bias: Array | None = None
+                    ) -> Array:
+    _only_2d(p)
+    if p.layout not in (None, "NCHW"):
+        raise ValueError(f"layout={p.layout}: only NCHW and NCDHW are supported")
+    args = (data, weight) if bias is None else (data, weight, bias)
+    return _CONV.forward(p, *args)
+
+
+register(
+    "Convolution_v1", _convolution_v1,
+    params={**_CONV.params,
+            "kernel": Param(_kernel_2d_or_3d, REQUIRED, "kernel size: (h, w)"),
+            "layout": Param(A.optional(A.enum("NCDHW", "NCHW", "NDHWC", "NHWC")), None,
+                            "data layout; only NCHW runs")},
+    inputs=_CONV.inputs, infer_inputs=_CONV.infer_inputs,
+    doc="Deprecated 2-D convolution, computed as Convolution.")
+
+
+# -- Pooling_v1 --------------------------------------------------------------------------
+_POOL = get("Pooling")
+
+
+def _pool_kernel(value: Any) -> Shape:
+    kernel = A.parse_shape(value)
+    if len(kernel) not in (0, 2, 3):
+        raise ValueError(f"{len(kernel)}D pooling not supported (2D or 3D)")
+    return kernel
+
+
+def _pooling_v1(p: Params, data: Array) -> Array:
+    if not p.global_pool:
+        if not p.kernel:
+            raise ValueError("0D pooling not supported: give kernel or global_pool=True")
+        _only_2d(p)
+    if data.ndim != 4:
+        raise ValueError(f"Pooling_v1 needs 4-D (batch, channel, y, x) data, got {data.shape}")
+    if p.global_pool:
+        pad: Shape = (0, 0)
+        kernel = data.shape[2:]
+    else:
+        pad = p.pad or (0, 0)
+        kernel = p.kernel
+        for name, value in (("stride", p.stride), ("pad", p.pad)):
+            if value and len(value) != 2:
+                raise ValueError(f"{name}={value} and kernel={p.kernel} differ in length")
+    # MXNet's v1 kernel pads with zeros, so padded cells take part in max pooling, and
+    # avg pooling always divides by the whole window, even where 'full' clips it.
+    padded = jnp.pad(data, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
+    current = _POOL.parse_params(
+        {"kernel": p.kernel, "global_pool": p.global_pool, "stride": p.stride,
+         "pool_type": "max" if p.pool_type == "max" else "sum",
+         "pooling_convention": p.pooling_convention}, "Pooling_v1")
+    out = pool(current, padded)
+    return out / float(kernel[0] * kernel[1]) if p.pool_type == "avg" else out
+
+
+register(
+    "Pooling_v1", _pooling_v1,
+    params={"kernel": Param(_pool_kernel, (), "pooling window: (y, x)"),
+            "pool_type": Param(A.enum("avg", "max", "sum"), "max", "pooling type"),
+            "global_pool": Param(A.parse_bool, False, "pool over the whole spatial extent"),
+            "pooling_convention": Param(A.enum("full", "valid"), "valid",
+                                        "output size rounding: valid floors, full ceils"),
+            "stride": Param(A.parse_shape, (), "stride, default 1 per axis"),
+            "pad": Param(A.parse_shape, (), "zero padding per axis")},
+    doc="Deprecated 2-D pooling: zero padding, avg divides by the whole window.")
+
+
+# -- BatchNorm_v1 ------------------------------------------------------------------------
+def _batch_norm_v1(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                   key: Array) -> tuple[list[Array], list[Array]]:
+    if inputs[0].ndim < 2:
+        raise ValueError(f"BatchNorm_v1 needs data of rank >= 2, got {inputs[0].shape}")
+    out, mean, var, _, new_aux = batch_norm_core(p, inputs, aux, is_train, 1)
+    if not p.output_mean_var:
+        return [out], new_aux
+    # Unlike BatchNorm, the 'var' output is the variance itself.
+    return [out, lax.stop_gradient(mean), lax.stop_gradient(var)], new_aux
+
+
+def _channel_vectors(p: Params, shapes: list[Shape | None]) -> list[Shape | None]:
+    data = shapes[0]
+    if data is None:
+        return shapes
+    return [data] + [s or (data[1],) for s in shapes[1:]]
+
+
+register(
+    "BatchNorm_v1", _batch_norm_v1,
+    params={"eps": Param(A.parse_float, 1e-3, "epsilon added to the variance"),
+            "momentum": Param(A.parse_float, 0.9, "moving-average momentum"),
+            "fix_gamma": Param(A.parse_bool, True, "treat gamma as 1, with zero gradient"),
+            "use_global_stats": Param(A.parse_bool, False, "use moving stats in training"),
+            "output_mean_var": Param(A.parse_bool, False,
+                                     "also output the mean and the variance")},
+    inputs=("data", "gamma", "beta"), aux=("moving_mean", "moving_var"),
+    num_outputs=lambda p: 3 if p.output_mean_var else 1,
+    hidden_outputs=lambda p: 0 if p.output_mean_var else 2,
+    output_names=lambda p: ["output", "mean", "var"] if p.output_mean_var else ["output"],
+    infer_inputs=_channel_vectors, stateful=True,
+    fixed_inputs=lambda p: {"gamma": 1.0} if p.fix_gamma else {},
+    doc="Deprecated batch normalization over axis 1; its 'var' output is the variance.")
+
+
+# -- Crop --------------------------------------------------------------------------------
+def _crop(p: Params, *arrays: Array) -> Array:
+    data = arrays[0]
+    if p.num_args not in (1, 2):
+        raise ValueError(f"num_args={p.num_args}: Crop takes data and at most one crop_like")
+    if data.ndim != 4:
+        raise ValueError(f"Crop needs 4-D (batch, channel, y, x) data, got {data.shape}")
+    height, width = data.shape[2:]
+    if p.num_args == 2:
+        like = arrays[1]
+        if like.ndim < 4:
+            raise ValueError(f"crop_like must be 4-D, got {like.shape}")
+        h, w = like.shape[2:4]
+    else:
+        h, w = p.h_w
+        if not (1 <= h <= height and 1 <= w <= width):
+            raise ValueError(f"h_w={p.h_w} must lie between (1, 1) and the data's "
+                             f"{(height, width)}")
+    if h > height or w > width:
+        raise ValueError(f"crop size {(h, w)} is larger than the data's {(height, width)}")
+    if p.center_crop:
+        top, left = (height - h) // 2, (width - w) // 2
+    else:
+        top, left = p.offset
+        if not (0 <= top <= height - h and 0 <= left <= width - w):
+            raise ValueError(f"offset={p.offset} leaves no room for a {(h, w)} crop of "
+                             f"{(height, width)}")
+    # crop_like only lends its shape: MXNet gives it a zero gradient.
+    return lax.slice(data, (0, 0, top, left), (data.shape[0], data.shape[1], top + h, left + w))
+
+
+register(
+    "Crop", _crop, variadic="num_args",
+    params={"num_args": Param(A.parse_int, REQUIRED, "1 (crop to h_w) or 2 (crop_like)"),
+            "offset": Param(A.parse_shape, (0, 0), "crop offset (y, x)"),
+            "h_w": Param(A.parse_shape, (0, 0), "crop height and width with one input"),
+            "center_crop": Param(A.parse_bool, False, "crop the centre, ignoring offset")},
+    doc="Crop the spatial axes of NCHW data to h_w, or to a second input's size.")

@@ -1,0 +1,82 @@
+"""Legacy ops (v1 layers, Crop, ROIPooling, GroupNorm, SVMOutput...) against MXNet 1.9.1.
+
+Recorded with: MXNET_SUBGRAPH_BACKEND=NONE /tmp/mxref/bin/python tools/record_op_fixtures.py legacy
+Every node is named 'n' so that the implicit argument names (n_weight, n_moving_mean)
+are MXNet's.
+"""
+
+
+def _c(cid: str, op: str, inputs: dict, extra: dict | None = None, **kwargs) -> dict:
+    """A case: `inputs` maps input names (or '*') to shapes, kwargs are op params."""
+    return {"id": cid, "op": op, "kwargs": {"name": "n", **kwargs}, "inputs": inputs,
+            **(extra or {})}
+
+
+def _d(cid: str, op: str, data_shape: tuple, extra: dict | None = None, **kwargs) -> dict:
+    """A case with a single `data` input (learnable inputs inferred)."""
+    return _c(cid, op, {"data": data_shape}, extra, **kwargs)
+
+
+_EVAL = {"train": False}
+
+CASES = [
+    # -- Convolution_v1 ----------------------------------------------------------------
+    _d("conv_v1_default", "Convolution_v1", (2, 3, 6, 6), kernel=(3, 3), num_filter=4),
+    _d("conv_v1_stride_pad", "Convolution_v1", (1, 2, 7, 5), kernel=(3, 2), num_filter=3,
+       stride=(2, 1), pad=(1, 0), no_bias=True),
+    _d("conv_v1_dilate_group", "Convolution_v1", (2, 4, 7, 7), kernel=(2, 2), num_filter=6,
+       dilate=(2, 2), num_group=2, workspace=64, cudnn_tune="fastest", cudnn_off=True),
+    _d("conv_v1_layout_nchw", "Convolution_v1", (1, 2, 4, 4), kernel=(2, 2), num_filter=2,
+       layout="NCHW"),
+    _d("conv_v1_1d", "Convolution_v1", (1, 2, 5), kernel=(3,), num_filter=2),
+    _d("conv_v1_nhwc", "Convolution_v1", (1, 4, 4, 2), kernel=(2, 2), num_filter=2,
+       layout="NHWC"),
+    _d("conv_v1_big_kernel", "Convolution_v1", (1, 2, 2, 2), kernel=(3, 3), num_filter=2),
+    _c("conv_v1_bad_weight", "Convolution_v1",
+       {"data": (1, 2, 4, 4), "weight": (2, 3, 2, 2), "bias": (2,)}, kernel=(2, 2),
+       num_filter=2),
+    # -- Pooling_v1 --------------------------------------------------------------------
+    _d("pool_v1_default", "Pooling_v1", (2, 2, 5, 5), kernel=(2, 2)),
+    _d("pool_v1_max_pad", "Pooling_v1", (1, 2, 5, 5), kernel=(3, 3), stride=(2, 2),
+       pad=(1, 1), extra={"low": -2.0, "high": -0.5}),
+    _d("pool_v1_avg_pad", "Pooling_v1", (1, 2, 5, 4), kernel=(3, 2), stride=(2, 2),
+       pad=(1, 1), pool_type="avg"),
+    _d("pool_v1_avg_full", "Pooling_v1", (1, 2, 5, 5), kernel=(2, 2), stride=(2, 2),
+       pool_type="avg", pooling_convention="full"),
+    _d("pool_v1_max_full", "Pooling_v1", (1, 2, 6, 5), kernel=(3, 3), stride=(2, 2),
+       pooling_convention="full"),
+    _d("pool_v1_sum", "Pooling_v1", (1, 3, 4, 4), kernel=(2, 2), stride=(2, 2),
+       pool_type="sum"),
+    _d("pool_v1_global_avg", "Pooling_v1", (2, 3, 3, 4), global_pool=True, pool_type="avg"),
+    _d("pool_v1_global_max", "Pooling_v1", (2, 3, 3, 4), global_pool=True, kernel=(2, 2),
+       pad=(1, 1)),
+    _d("pool_v1_no_kernel", "Pooling_v1", (1, 1, 4, 4)),
+    _d("pool_v1_too_big", "Pooling_v1", (1, 2, 3, 4), kernel=(5, 5)),
+    _d("pool_v1_3d_data_2d_kernel", "Pooling_v1", (1, 2, 4, 4, 4), kernel=(2, 2)),
+    # -- BatchNorm_v1 ------------------------------------------------------------------
+    _d("bn_v1_default", "BatchNorm_v1", (4, 3, 2, 2)),
+    _d("bn_v1_2d", "BatchNorm_v1", (5, 3)),
+    _d("bn_v1_gamma_eps", "BatchNorm_v1", (3, 2, 3, 3), fix_gamma=False, eps=0.01,
+       momentum=0.7),
+    _d("bn_v1_mean_var", "BatchNorm_v1", (4, 2, 2, 3), output_mean_var=True,
+       fix_gamma=False),
+    _d("bn_v1_global", "BatchNorm_v1", (3, 2, 2, 2), use_global_stats=True, fix_gamma=False),
+    _d("bn_v1_global_mean_var", "BatchNorm_v1", (3, 2, 2, 2), use_global_stats=True,
+       output_mean_var=True),
+    _d("bn_v1_inference", "BatchNorm_v1", (3, 2, 2, 2), _EVAL, output_mean_var=True,
+       fix_gamma=False),
+    # -- Crop --------------------------------------------------------------------------
+    _c("crop_hw", "Crop", {"*": [(2, 3, 6, 5)]}, h_w=(3, 2)),
+    _c("crop_hw_offset", "Crop", {"*": [(1, 2, 6, 5)]}, h_w=(3, 2), offset=(2, 3),
+       num_args=1),
+    _c("crop_center", "Crop", {"*": [(1, 2, 7, 6)]}, h_w=(4, 3), center_crop=True),
+    _c("crop_like", "Crop", {"*": [(2, 2, 6, 6), (2, 5, 3, 4)]}),
+    _c("crop_like_offset", "Crop", {"*": [(1, 2, 6, 6), (1, 1, 3, 4)]}, offset=(1, 2)),
+    _c("crop_like_center", "Crop", {"*": [(1, 2, 7, 6), (3, 1, 4, 4)]}, center_crop=True),
+    _c("crop_full", "Crop", {"*": [(1, 1, 3, 3)]}, h_w=(3, 3)),
+    _c("crop_hw_zero", "Crop", {"*": [(1, 2, 6, 5)]}),
+    _c("crop_hw_too_big", "Crop", {"*": [(1, 2, 6, 5)]}, h_w=(7, 2)),
+    _c("crop_offset_too_big", "Crop", {"*": [(1, 2, 6, 5)]}, h_w=(3, 2), offset=(4, 0)),
+    _c("crop_like_bigger", "Crop", {"*": [(1, 2, 4, 4), (1, 2, 5, 3)]}),
+    _c("crop_3d", "Crop", {"*": [(2, 6, 5)]}, h_w=(3, 2)),
+]
