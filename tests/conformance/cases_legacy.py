@@ -79,4 +79,24 @@ CASES = [
     _c("crop_offset_too_big", "Crop", {"*": [(1, 2, 6, 5)]}, h_w=(3, 2), offset=(4, 0)),
     _c("crop_like_bigger", "Crop", {"*": [(1, 2, 4, 4), (1, 2, 5, 3)]}),
     _c("crop_3d", "Crop", {"*": [(2, 6, 5)]}, h_w=(3, 2)),
+    # -- ROIPooling: integer ROIs in [0, batch) so the batch index is valid; scales that
+    # put corners on .5 check MXNet's rounding (half away from zero).
+    _c("roi_basic", "ROIPooling", {"data": (8, 2, 6, 6), "rois": (5, 5)},
+       {"int_inputs": {"rois": (0, 8)}}, pooled_size=(2, 2), spatial_scale=0.5),
+    _c("roi_scale1", "ROIPooling", {"data": (8, 3, 7, 7), "rois": (6, 5)},
+       {"int_inputs": {"rois": (0, 8)}}, pooled_size=(3, 2), spatial_scale=1.0),
+    _c("roi_scale_above_one", "ROIPooling", {"data": (8, 1, 9, 8), "rois": (4, 5)},
+       {"int_inputs": {"rois": (0, 8)}}, pooled_size=(4, 5), spatial_scale=1.25),
+    _c("roi_fine_bins", "ROIPooling", {"data": (8, 1, 9, 8), "rois": (4, 5)},
+       {"int_inputs": {"rois": (0, 8)}}, pooled_size=(4, 5), spatial_scale=0.875),
+    # Float ROIs (batch index truncated): the ROIs' gradient is recorded, all zeros.
+    _c("roi_float", "ROIPooling", {"data": (4, 2, 5, 5), "rois": (3, 5)},
+       {"low": 0.0, "high": 4.0}, pooled_size=(2, 3), spatial_scale=0.75),
+    _c("roi_inference", "ROIPooling", {"data": (8, 2, 4, 4), "rois": (3, 5)},
+       {"int_inputs": {"rois": (0, 8)}, "train": False}, pooled_size=(1, 1),
+       spatial_scale=0.5),
+    _c("roi_bad_rois", "ROIPooling", {"data": (1, 2, 4, 4), "rois": (3, 4)},
+       pooled_size=(2, 2), spatial_scale=1.0),
+    _c("roi_3d_data", "ROIPooling", {"data": (2, 4, 4), "rois": (3, 5)},
+       pooled_size=(2, 2), spatial_scale=1.0),
 ]

@@ -8,10 +8,12 @@ output of BatchNorm_v1.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from . import attrs as A
@@ -183,3 +185,106 @@ register(
             "h_w": Param(A.parse_shape, (0, 0), "crop height and width with one input"),
             "center_crop": Param(A.parse_bool, False, "crop the centre, ignoring offset")},
     doc="Crop the spatial axes of NCHW data to h_w, or to a second input's size.")
+
+
+# -- ROIPooling --------------------------------------------------------------------------
+def _unit_float(value: Any) -> float:
+    """MXNet bounds spatial_scale to [0, 1]."""
+    scale = A.parse_float(value)
+    if not 0.0 <= scale <= 1.0:
+        raise ValueError(f"value {scale} exceeds the bound [0, 1]")
+    return scale
+
+
+def _round_half_away(x: Array) -> Array:
+    """C's round(), which MXNet applies to the scaled ROI corners (jnp.round is
+    half-to-even)."""
+    return jnp.sign(x) * jnp.floor(jnp.abs(x) + 0.5)
+
+
+def _roi_bins(start: Array, end: Array, pooled: int, size: int) -> tuple[Array, Array]:
+    """Per ROI and bin, MXNet's [first, last) cells along one axis: (R, pooled) each.
+
+    Malformed ROIs count as one cell; bin edges are floor/ceil of float32 multiples of
+    the bin size, clipped to the feature map."""
+    extent = jnp.maximum(end - start + 1, 1).astype(jnp.float32)
+    bin_size = extent / np.float32(pooled)
+    index = jnp.arange(pooled, dtype=jnp.float32)
+    first = jnp.floor(index * bin_size[:, None]).astype(jnp.int32) + start[:, None]
+    last = jnp.ceil((index + 1) * bin_size[:, None]).astype(jnp.int32) + start[:, None]
+    return jnp.clip(first, 0, size), jnp.clip(last, 0, size)
+
+
+def _masked_first_max(values: Array, mask: Array) -> tuple[Array, Array]:
+    """Max over the last axis where `mask`, and the first index holding it."""
+    masked = jnp.where(mask, values, -jnp.inf)
+    return jnp.max(masked, axis=-1), jnp.argmax(masked, axis=-1)
+
+
+def _roi_pool_argmax(p: Params, data: Array, rois: Array) -> tuple[Array, Array, Array]:
+    """(output, flat argmax index into data, empty-bin mask) of MXNet's ROI max pooling."""
+    n, channels, height, width = data.shape
+    ph, pw = p.pooled_size
+    batch = rois[:, 0].astype(jnp.int32)
+    corners = _round_half_away(rois[:, 1:].astype(jnp.float32) * np.float32(p.spatial_scale))
+    x0, y0, x1, y1 = (corners[:, i].astype(jnp.int32) for i in range(4))
+    h_first, h_last = _roi_bins(y0, y1, ph, height)
+    w_first, w_last = _roi_bins(x0, x1, pw, width)
+    rows, cols = jnp.arange(height), jnp.arange(width)
+    h_mask = (rows >= h_first[..., None]) & (rows < h_last[..., None])  # (R, PH, H)
+    w_mask = (cols >= w_first[..., None]) & (cols < w_last[..., None])  # (R, PW, W)
+    x = jnp.take(data, batch, axis=0, mode="clip")  # (R, C, H, W)
+    # Max pooling over a rectangle is separable: along each row's bin first, then over
+    # the rows. Taking the first maximum both times picks MXNet's row-major first one.
+    row_max, row_arg = _masked_first_max(x[:, :, :, None, :], w_mask[:, None, None])
+    row_max, row_arg = jnp.swapaxes(row_max, 2, 3), jnp.swapaxes(row_arg, 2, 3)  # (R,C,PW,H)
+    out, h_best = _masked_first_max(row_max[:, :, None], h_mask[:, None, :, None])
+    w_best = jnp.take_along_axis(row_arg[:, :, None], h_best[..., None], axis=-1)[..., 0]
+    empty = (h_last <= h_first)[:, :, None] | (w_last <= w_first)[:, None, :]  # (R, PH, PW)
+    out = jnp.where(empty[:, None], jnp.zeros_like(out), out)
+    plane = (jnp.clip(batch, 0, n - 1)[:, None] * channels + jnp.arange(channels)) * height
+    flat = ((plane[:, :, None, None] + h_best) * width + w_best)
+    return out.astype(data.dtype), flat, jnp.broadcast_to(empty[:, None], out.shape)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _roi_pool(p: Params, data: Array, rois: Array) -> Array:
+    return _roi_pool_argmax(p, data, rois)[0]
+
+
+def _roi_pool_fwd(p: Params, data: Array, rois: Array):
+    out, flat, empty = _roi_pool_argmax(p, data, rois)
+    return out, (flat, empty, data.shape, rois)
+
+
+def _roi_pool_bwd(p: Params, residual: Any, g: Array) -> tuple[Array, Array]:
+    # Each bin's gradient goes to its one argmax cell; empty bins pass none, and MXNet
+    # gives the ROIs a zero gradient.
+    flat, empty, shape, rois = residual
+    g = jnp.where(empty, jnp.zeros_like(g), g)
+    size = int(np.prod(shape))
+    d_data = jnp.zeros((size,), g.dtype).at[flat.reshape(-1)].add(g.reshape(-1))
+    return d_data.reshape(shape), jnp.zeros_like(rois)
+
+
+_roi_pool.defvjp(_roi_pool_fwd, _roi_pool_bwd)
+
+
+def _roi_pooling(p: Params, data: Array, rois: Array) -> Array:
+    if data.ndim != 4:
+        raise ValueError(f"data must be 4-D (batch, channel, y, x), got {data.shape}")
+    if rois.ndim != 2 or rois.shape[1] != 5:
+        raise ValueError(f"rois must be (num_rois, 5): [batch_index, x1, y1, x2, y2], "
+                         f"got {rois.shape}")
+    if len(p.pooled_size) != 2 or min(p.pooled_size) < 1:
+        raise ValueError(f"pooled_size={p.pooled_size} must be two positive sizes")
+    return _roi_pool(p, data, rois)
+
+
+register(
+    "ROIPooling", _roi_pooling,
+    params={"pooled_size": Param(A.parse_shape, REQUIRED, "output (height, width)"),
+            "spatial_scale": Param(_unit_float, REQUIRED,
+                                   "ratio of the feature map to the ROI coordinates")},
+    inputs=("data", "rois"), hidden_outputs=1,
+    doc="Max-pool each region of interest of NCHW data to pooled_size.")
