@@ -99,4 +99,10 @@ CASES = [
        pooled_size=(2, 2), spatial_scale=1.0),
     _c("roi_3d_data", "ROIPooling", {"data": (2, 4, 4), "rois": (3, 5)},
        pooled_size=(2, 2), spatial_scale=1.0),
+    # -- GroupNorm: MXNet 1.9.1's gamma and beta are per group
+    _d("gn_default", "GroupNorm", (2, 3, 4)),
+    _d("gn_groups", "GroupNorm", (2, 6, 2, 3), num_groups=3, eps=0.1),
+    _d("gn_mean_var", "GroupNorm", (3, 4, 5), num_groups=2, output_mean_var=True),
+    _d("gn_2d", "GroupNorm", (3, 4), num_groups=4),
+    _d("gn_indivisible", "GroupNorm", (2, 4, 3), num_groups=3),
 ]

@@ -17,7 +17,7 @@ import numpy as np
 from jax import lax
 
 from . import attrs as A
-from .nn import batch_norm_core, pool
+from .nn import _bcast, _check_shape, _moments, batch_norm_core, pool
 from .registry import REQUIRED, Param, Params, get, register
 
 Array = jax.Array
@@ -288,3 +288,39 @@ register(
                                    "ratio of the feature map to the ROI coordinates")},
     inputs=("data", "rois"), hidden_outputs=1,
     doc="Max-pool each region of interest of NCHW data to pooled_size.")
+
+
+# -- GroupNorm ---------------------------------------------------------------------------
+def _group_norm(p: Params, data: Array, gamma: Array, beta: Array):
+    groups = p.num_groups
+    if data.ndim < 3:
+        raise ValueError(f"GroupNorm needs data of rank >= 3, got {data.shape}")
+    if groups < 1 or data.shape[1] % groups:
+        raise ValueError(f"num_groups={groups} must divide the channels of data {data.shape}")
+    # MXNet 1.9.1 keeps one gamma and one beta per group, not per channel.
+    _check_shape("gamma", gamma.shape, (groups,), data.shape)
+    _check_shape("beta", beta.shape, (groups,), data.shape)
+    grouped = data.reshape(data.shape[0], groups, -1)
+    mean, var = _moments(grouped, (2,))
+    std = jnp.sqrt(var + p.eps)
+    out = (grouped - mean) / std * _bcast(gamma, 3, 1) + _bcast(beta, 3, 1)
+    out = out.reshape(data.shape)
+    if not p.output_mean_var:
+        return out
+    # As LayerNorm's, the mean and std outputs pass no gradient back.
+    return out, lax.stop_gradient(mean[..., 0]), lax.stop_gradient(std[..., 0])
+
+
+register(
+    "GroupNorm", _group_norm,
+    params={"num_groups": Param(A.parse_int, 1, "number of channel groups"),
+            "eps": Param(A.parse_float, 1e-5, "epsilon added to the variance"),
+            "output_mean_var": Param(A.parse_bool, False,
+                                     "also output the mean and std, (batch, num_groups)")},
+    inputs=("data", "gamma", "beta"),
+    infer_inputs=lambda p, s: s if s[0] is None else [s[0]] + [x or (p.num_groups,)
+                                                           for x in s[1:]],
+    num_outputs=lambda p: 3 if p.output_mean_var else 1,
+    hidden_outputs=lambda p: 0 if p.output_mean_var else 2,
+    output_names=lambda p: ["output", "mean", "std"] if p.output_mean_var else ["output"],
+    doc="Normalise each group of channels per instance, then scale and shift per group.")
