@@ -18,6 +18,7 @@ def _d(cid: str, op: str, data_shape: tuple, extra: dict | None = None, **kwargs
 
 
 _EVAL = {"train": False}
+_SVM = {"low": -2.0, "high": 2.0, "head_grad": False, "int_inputs": {"label": (0, 3)}}
 
 CASES = [
     # -- Convolution_v1 ----------------------------------------------------------------
@@ -105,4 +106,19 @@ CASES = [
     _d("gn_mean_var", "GroupNorm", (3, 4, 5), num_groups=2, output_mean_var=True),
     _d("gn_2d", "GroupNorm", (3, 4), num_groups=4),
     _d("gn_indivisible", "GroupNorm", (2, 4, 3), num_groups=3),
+    # -- SVMOutput: a loss layer, backward() without head gradients; data in [-2, 2] so
+    # that both sides of each margin occur.
+    _c("svm_default", "SVMOutput", {"data": (4, 5), "label": (4,)}, _SVM),
+    _c("svm_linear", "SVMOutput", {"data": (4, 5), "label": (4,)}, _SVM, use_linear=True),
+    _c("svm_margin", "SVMOutput", {"data": (6, 3), "label": (6,)}, _SVM, margin=0.5,
+       regularization_coefficient=0.3),
+    _c("svm_linear_margin", "SVMOutput", {"data": (6, 3), "label": (6,)}, _SVM, margin=1.5,
+       regularization_coefficient=2.0, use_linear=True),
+    _c("svm_3d", "SVMOutput", {"data": (3, 2, 4), "label": (3, 2)},
+       {**_SVM, "int_inputs": {"label": (0, 4)}}),
+    _c("svm_3d_flat_label", "SVMOutput", {"data": (3, 2, 2), "label": (3,)}, _SVM),
+    _c("svm_head_grad_ignored", "SVMOutput", {"data": (4, 5), "label": (4,)},
+       {**_SVM, "head_grad": True}),
+    _d("svm_infer_label", "SVMOutput", (3, 4), {"head_grad": False}),
+    _c("svm_bad_label", "SVMOutput", {"data": (3, 4), "label": (4,)}, _SVM),
 ]

@@ -17,6 +17,7 @@ import numpy as np
 from jax import lax
 
 from . import attrs as A
+from .output import loss_layer
 from .nn import _bcast, _check_shape, _moments, batch_norm_core, pool
 from .registry import REQUIRED, Param, Params, get, register
 
@@ -324,3 +325,34 @@ register(
     hidden_outputs=lambda p: 0 if p.output_mean_var else 2,
     output_names=lambda p: ["output", "mean", "std"] if p.output_mean_var else ["output"],
     doc="Normalise each group of channels per instance, then scale and shift per group.")
+
+
+# -- SVMOutput ---------------------------------------------------------------------------
+def _svm_grad(p: Params, data: Array, label: Array) -> Array:
+    """MXNet's hinge gradient over data's last axis (the classes): the true class is
+    pushed above margin and every other class below -margin; L1 (use_linear) gives
+    unit steps, L2 twice the violation."""
+    x = data.reshape(-1, data.shape[-1])
+    target = jax.nn.one_hot(label.reshape(-1).astype(jnp.int32), x.shape[1], dtype=bool)
+    # Distance below the margin, signed so that the true class is +x and others -x.
+    signed = jnp.where(target, x, -x)
+    violated = (p.margin > signed).astype(x.dtype)
+    step = violated if p.use_linear else 2 * (p.margin - signed) * violated
+    grad = jnp.where(target, -step, step) * p.regularization_coefficient
+    return grad.reshape(data.shape)
+
+
+def _svm_label_check(p: Params, data: Array, label: Array) -> None:
+    if label.shape != data.shape[:-1]:
+        raise ValueError(f"label has shape {label.shape}, expected {data.shape[:-1]} from "
+                         f"data {data.shape}")
+
+
+register(
+    "SVMOutput", loss_layer(lambda p, data: data, _svm_grad, _svm_label_check),
+    params={"margin": Param(A.parse_float, 1.0, "margin of the hinge loss"),
+            "regularization_coefficient": Param(A.parse_float, 1.0, "scale of the gradient"),
+            "use_linear": Param(A.parse_bool, False, "L1-SVM instead of L2-SVM")},
+    inputs=("data", "label"), loss=True,
+    infer_inputs=lambda p, s: s if s[0] is None else [s[0], s[1] or s[0][:-1]],
+    doc="Identity forward; backward is the (L1 or L2) SVM hinge gradient.")
