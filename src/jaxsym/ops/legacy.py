@@ -356,3 +356,71 @@ register(
     inputs=("data", "label"), loss=True,
     infer_inputs=lambda p, s: s if s[0] is None else [s[0], s[1] or s[0][:-1]],
     doc="Identity forward; backward is the (L1 or L2) SVM hinge gradient.")
+
+
+# -- CTCLoss -----------------------------------------------------------------------------
+# Log-space stand-in for log(0): finite, so that sums and gradients stay free of inf/NaN.
+_LOG_ZERO = -1e30
+
+
+def _ctc_inputs(p: Params) -> tuple[str, ...]:
+    return ("data", "label") + ("data_lengths",) * p.use_data_lengths + \
+        ("label_lengths",) * p.use_label_lengths
+
+
+def _ctc_loss(p: Params, data: Array, label: Array, *lengths: Array) -> Array:
+    if data.ndim != 3:
+        raise ValueError(f"data must be 3-D (sequence, batch, alphabet), got {data.shape}")
+    steps, batch, alphabet = data.shape
+    if label.ndim != 2 or label.shape[0] != batch:
+        raise ValueError(f"label must be (batch, label_length) = ({batch}, L), got "
+                         f"{label.shape}")
+    for name, vec in zip([n for n in _ctc_inputs(p)[2:]], lengths):
+        _check_shape(name, vec.shape, (batch,), data.shape)
+    given = dict(zip(_ctc_inputs(p)[2:], (lax.stop_gradient(v) for v in lengths)))
+    blank = 0 if p.blank_label == "first" else alphabet - 1
+    labels = lax.stop_gradient(label).astype(jnp.int32)
+    if "label_lengths" in given:
+        label_len = given["label_lengths"].astype(jnp.int32)
+    else:
+        # Without label_lengths, a label ends at its first padding value: 0 when the
+        # blank is first, -1 when it is last.
+        pad = 0 if p.blank_label == "first" else -1
+        label_len = jnp.sum(jnp.cumprod(labels != pad, axis=1), axis=1)
+    data_len = given["data_lengths"].astype(jnp.int32) if "data_lengths" in given \
+        else jnp.full((batch,), steps, jnp.int32)
+    # The extended label: a blank before, between and after the symbols, (batch, 2L+1).
+    ext = jnp.full((batch, 2 * label.shape[1] + 1), blank, jnp.int32)
+    ext = ext.at[:, 1::2].set(jnp.clip(labels, 0, alphabet - 1))
+    # A symbol may be reached by skipping the blank before it unless it repeats.
+    skip = (ext != blank) & jnp.pad(ext[:, 2:] != ext[:, :-2], ((0, 0), (2, 0)))
+    log_probs = jax.nn.log_softmax(data, axis=-1)
+    # A one-hot product rather than a gather: its gradient compiles faster on CPU.
+    emit = jnp.einsum("tnc,nsc->tns", log_probs, jax.nn.one_hot(ext, alphabet, dtype=data.dtype))
+    log_zero = jnp.asarray(_LOG_ZERO, data.dtype)
+    start = jnp.full(ext.shape, log_zero).at[:, :2].set(emit[0, :, :2])
+
+    def step(alpha: Array, inputs: tuple[Array, Array]) -> tuple[Array, None]:
+        t, emit_t = inputs
+        prev1 = jnp.pad(alpha[:, :-1], ((0, 0), (1, 0)), constant_values=_LOG_ZERO)
+        prev2 = jnp.pad(alpha[:, :-2], ((0, 0), (2, 0)), constant_values=_LOG_ZERO)
+        prev2 = jnp.where(skip, prev2, log_zero)
+        new = jnp.logaddexp(jnp.logaddexp(alpha, prev1), prev2) + emit_t
+        # Past its data length a sequence keeps its alphas.
+        return jnp.where((t < data_len)[:, None], new, alpha), None
+
+    alpha, _ = lax.scan(step, start, (jnp.arange(1, steps), emit[1:]))
+    positions = jnp.arange(ext.shape[1])
+    last = jnp.sum(jnp.where(positions == 2 * label_len[:, None], alpha, 0), axis=1)
+    before = jnp.sum(jnp.where(positions == 2 * label_len[:, None] - 1, alpha, 0), axis=1)
+    return -jnp.where(label_len > 0, jnp.logaddexp(last, before), last)
+
+
+register(
+    "CTCLoss", _ctc_loss, aliases=("ctc_loss",),
+    params={"use_data_lengths": Param(A.parse_bool, False, "take data_lengths as input"),
+            "use_label_lengths": Param(A.parse_bool, False, "take label_lengths as input"),
+            "blank_label": Param(A.enum("first", "last"), "first",
+                                 "blank is class 0 (padding 0) or the last (padding -1)")},
+    inputs=_ctc_inputs, hidden_outputs=1, output_names=lambda p: ["output0"],
+    doc="Connectionist temporal classification loss per sequence of (T, N, C) data.")
