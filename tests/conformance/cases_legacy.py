@@ -18,6 +18,7 @@ def _d(cid: str, op: str, data_shape: tuple, extra: dict | None = None, **kwargs
 
 
 _EVAL = {"train": False}
+_KL = {"low": 0.05, "high": 0.95}
 _SVM = {"low": -2.0, "high": 2.0, "head_grad": False, "int_inputs": {"label": (0, 3)}}
 
 CASES = [
@@ -141,4 +142,13 @@ CASES = [
        {"int_inputs": {"label": (0, 4), "data_lengths": (4, 8)}, "grad": False},
        use_data_lengths=True),
     _c("ctc_bad_label", "CTCLoss", {"data": (5, 2, 4), "label": (3, 2)}),
+    # -- IdentityAttachKLSparseReg: sigmoid-like data in (0.05, 0.95)
+    _d("klreg_default", "IdentityAttachKLSparseReg", (4, 3), _KL),
+    _d("klreg_params", "IdentityAttachKLSparseReg", (5, 2), _KL,
+       sparseness_target=0.3, penalty=0.5, momentum=0.6),
+    _d("klreg_inference", "IdentityAttachKLSparseReg", (3, 2), {**_KL, "train": False}),
+    # MXNet flattens to (-1, last axis) and keeps an average per axis-1 channel.
+    _d("klreg_4d", "IdentityAttachKLSparseReg", (2, 3, 2, 3), _KL),
+    _d("klreg_4d_mismatch", "IdentityAttachKLSparseReg", (2, 3, 2, 2), _KL),
+    _d("klreg_bad_target", "IdentityAttachKLSparseReg", (4, 3), _KL, sparseness_target=1.5),
 ]

@@ -17,8 +17,8 @@ import numpy as np
 from jax import lax
 
 from . import attrs as A
-from .output import loss_layer
 from .nn import _bcast, _check_shape, _moments, batch_norm_core, pool
+from .output import loss_layer
 from .registry import REQUIRED, Param, Params, get, register
 
 Array = jax.Array
@@ -31,6 +31,14 @@ def _kernel_2d_or_3d(value: Any) -> Shape:
     if len(kernel) not in (2, 3):
         raise ValueError(f"{len(kernel)}D kernel {kernel} not supported (2D or 3D)")
     return kernel
+
+
+def _fraction(value: Any) -> float:
+    """A float MXNet bounds to [0, 1]."""
+    number = A.parse_float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"value {number} exceeds the bound [0, 1]")
+    return number
 
 
 def _only_2d(p: Params) -> None:
@@ -189,14 +197,6 @@ register(
 
 
 # -- ROIPooling --------------------------------------------------------------------------
-def _unit_float(value: Any) -> float:
-    """MXNet bounds spatial_scale to [0, 1]."""
-    scale = A.parse_float(value)
-    if not 0.0 <= scale <= 1.0:
-        raise ValueError(f"value {scale} exceeds the bound [0, 1]")
-    return scale
-
-
 def _round_half_away(x: Array) -> Array:
     """C's round(), which MXNet applies to the scaled ROI corners (jnp.round is
     half-to-even)."""
@@ -285,7 +285,7 @@ def _roi_pooling(p: Params, data: Array, rois: Array) -> Array:
 register(
     "ROIPooling", _roi_pooling,
     params={"pooled_size": Param(A.parse_shape, REQUIRED, "output (height, width)"),
-            "spatial_scale": Param(_unit_float, REQUIRED,
+            "spatial_scale": Param(_fraction, REQUIRED,
                                    "ratio of the feature map to the ROI coordinates")},
     inputs=("data", "rois"), hidden_outputs=1,
     doc="Max-pool each region of interest of NCHW data to pooled_size.")
@@ -424,3 +424,55 @@ register(
                                  "blank is class 0 (padding 0) or the last (padding -1)")},
     inputs=_ctc_inputs, hidden_outputs=1, output_names=lambda p: ["output0"],
     doc="Connectionist temporal classification loss per sequence of (T, N, C) data.")
+
+
+# -- IdentityAttachKLSparseReg -----------------------------------------------------------
+@jax.custom_vjp
+def _attach_grad(data: Array, extra: Array) -> Array:
+    """Identity whose gradient is the head gradient plus `extra` (which gets none)."""
+    return data
+
+
+def _attach_grad_fwd(data: Array, extra: Array) -> tuple[Array, Array]:
+    return data, extra
+
+
+def _attach_grad_bwd(extra: Array, g: Array) -> tuple[Array, Array]:
+    return g + extra, jnp.zeros_like(extra)
+
+
+_attach_grad.defvjp(_attach_grad_fwd, _attach_grad_bwd)
+
+
+def _kl_sparse_reg(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                   key: Array) -> tuple[list[Array], list[Array]]:
+    (data,), (moving_avg,) = inputs, aux
+    if data.ndim < 2:
+        raise ValueError(f"data must have a channel axis 1, got {data.shape}")
+    _check_shape("moving_avg", moving_avg.shape, (data.shape[1],), data.shape)
+    if not is_train:
+        return [data], [moving_avg]
+    # MXNet's backward views data as 2-D with the last axis as units, and keeps one
+    # average per channel (axis 1), so the two must agree; inference takes any data.
+    if data.shape[-1] != data.shape[1]:
+        raise ValueError(f"data {data.shape} must have as many units on its last axis as "
+                         f"channels on axis 1")
+    # MXNet updates the average in backward, then uses the updated one in the penalty's
+    # gradient: the KL divergence between the target and the mean activation.
+    flat = lax.stop_gradient(data).reshape(-1, data.shape[-1])
+    new_avg = p.momentum * moving_avg + (1 - p.momentum) * jnp.mean(flat, axis=0)
+    rho = p.sparseness_target
+    penalty = p.penalty * (-rho / new_avg + (1 - rho) / (1 - new_avg))
+    extra = jnp.broadcast_to(penalty, flat.shape).reshape(data.shape)
+    return [_attach_grad(data, lax.stop_gradient(extra))], [new_avg]
+
+
+register(
+    "IdentityAttachKLSparseReg", _kl_sparse_reg,
+    params={"sparseness_target": Param(_fraction, 0.1, "target mean activation"),
+            "penalty": Param(A.parse_float, 0.001, "weight of the sparseness penalty"),
+            "momentum": Param(_fraction, 0.9, "momentum of the moving average")},
+    aux=("moving_avg",), stateful=True,
+    infer_inputs=lambda p, s: s if s[0] is None else [s[0], s[1] or (s[0][1],)],
+    doc="Identity whose gradient adds a KL sparseness penalty on the mean activation "
+        "(pair with sigmoid outputs); moving_avg is updated in training.")
