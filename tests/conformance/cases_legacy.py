@@ -19,6 +19,7 @@ def _d(cid: str, op: str, data_shape: tuple, extra: dict | None = None, **kwargs
 
 _EVAL = {"train": False}
 _KL = {"low": 0.05, "high": 0.95}
+_CORR = {"data1": (2, 3, 5, 6), "data2": (2, 3, 5, 6)}
 _SVM = {"low": -2.0, "high": 2.0, "head_grad": False, "int_inputs": {"label": (0, 3)}}
 
 CASES = [
@@ -151,4 +152,14 @@ CASES = [
     _d("klreg_4d", "IdentityAttachKLSparseReg", (2, 3, 2, 3), _KL),
     _d("klreg_4d_mismatch", "IdentityAttachKLSparseReg", (2, 3, 2, 2), _KL),
     _d("klreg_bad_target", "IdentityAttachKLSparseReg", (4, 3), _KL, sparseness_target=1.5),
+    # -- Correlation -------------------------------------------------------------------
+    _c("corr_default", "Correlation", _CORR),
+    _c("corr_pad_kernel", "Correlation", _CORR, kernel_size=3, max_displacement=2,
+       pad_size=2),
+    _c("corr_strides", "Correlation", {"data1": (1, 2, 9, 8), "data2": (1, 2, 9, 8)},
+       max_displacement=2, stride1=2, stride2=2, pad_size=1),
+    _c("corr_subtract", "Correlation", _CORR, kernel_size=3, max_displacement=1,
+       pad_size=1, is_multiply=False),
+    _c("corr_too_small", "Correlation", _CORR, kernel_size=5, max_displacement=3),
+    _c("corr_even_kernel", "Correlation", _CORR, kernel_size=2),
 ]

@@ -476,3 +476,59 @@ register(
     infer_inputs=lambda p, s: s if s[0] is None else [s[0], s[1] or (s[0][1],)],
     doc="Identity whose gradient adds a KL sparseness penalty on the mean activation "
         "(pair with sigmoid outputs); moving_avg is updated in training.")
+
+
+# -- Correlation -------------------------------------------------------------------------
+def _abs_diff(a: Array, b: Array) -> Array:
+    """|a - b| whose gradient at a == b is MXNet's (+1 for a, -1 for b), not 0."""
+    diff = a - b
+    return jnp.where(diff >= 0, diff, -diff)
+
+
+def _correlation(p: Params, data1: Array, data2: Array) -> Array:
+    # MXNet 1.9.1 only checks data2's spatial size, then reads it through buffers shaped
+    # like data1 (garbage values otherwise): jaxsym requires one shape.
+    if data1.ndim != 4 or data1.shape != data2.shape:
+        raise ValueError(f"data1 {data1.shape} and data2 {data2.shape} must be 4-D NCHW "
+                         "arrays of one shape")
+    if p.kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size={p.kernel_size} must be odd")
+    if min(p.stride1, p.stride2, p.kernel_size) < 1:
+        raise ValueError("kernel_size, stride1 and stride2 must be positive")
+    n, channels, height, width = data1.shape
+    k, disp, s1, s2 = p.kernel_size, p.max_displacement, p.stride1, p.stride2
+    border = disp + (k - 1) // 2
+    padded = [jnp.pad(x, ((0, 0), (0, 0), (p.pad_size,) * 2, (p.pad_size,) * 2))
+              for x in (data1, data2)]
+    out_h, out_w = (-(-(size + 2 * p.pad_size - 2 * border) // s1)
+                    for size in (height, width))
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"no output: max_displacement={disp} and kernel_size={k} need a "
+                         f"larger padded input than {(height, width)} (pad_size={p.pad_size})")
+    radius = disp // s2
+    # Cells the windows of data1 cover: each output (i, j) sums a k x k window whose
+    # corner is (disp + i*stride1, disp + j*stride1), over every channel.
+    span_h, span_w = (out_h - 1) * s1 + k, (out_w - 1) * s1 + k
+    first = padded[0][:, :, disp:disp + span_h, disp:disp + span_w]
+    combine = jnp.multiply if p.is_multiply else _abs_diff
+    maps = []
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            y, x = disp + dy * s2, disp + dx * s2
+            second = padded[1][:, :, y:y + span_h, x:x + span_w]
+            cells = jnp.sum(combine(first, second), axis=1)
+            maps.append(lax.reduce_window(cells, np.array(0, cells.dtype), lax.add,
+                                          (1, k, k), (1, s1, s1), "VALID"))
+    return jnp.stack(maps, axis=1) / float(k * k * channels)
+
+
+register(
+    "Correlation", _correlation,
+    params={"kernel_size": Param(A.parse_int, 1, "window size (odd)"),
+            "max_displacement": Param(A.parse_int, 1, "largest displacement compared"),
+            "stride1": Param(A.parse_int, 1, "stride over data1"),
+            "stride2": Param(A.parse_int, 1, "stride of the displacements in data2"),
+            "pad_size": Param(A.parse_int, 0, "zero padding of both inputs"),
+            "is_multiply": Param(A.parse_bool, True, "multiply (else absolute difference)")},
+    inputs=("data1", "data2"), hidden_outputs=2,
+    doc="FlowNet's correlation of two NCHW maps over a grid of displacements.")
