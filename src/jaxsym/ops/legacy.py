@@ -75,8 +75,9 @@ _POOL = get("Pooling")
 
 
 def _pool_kernel(value: Any) -> Shape:
+    """MXNet builds a Pooling_v1 with a 1-D kernel (it fails later), not a 4-D one."""
     kernel = A.parse_shape(value)
-    if len(kernel) not in (0, 2, 3):
+    if len(kernel) > 3:
         raise ValueError(f"{len(kernel)}D pooling not supported (2D or 3D)")
     return kernel
 
@@ -85,6 +86,8 @@ def _pooling_v1(p: Params, data: Array) -> Array:
     if not p.global_pool:
         if not p.kernel:
             raise ValueError("0D pooling not supported: give kernel or global_pool=True")
+        if len(p.kernel) == 1:
+            raise ValueError(f"kernel={p.kernel}: Pooling_v1 pools 2-D maps only")
         _only_2d(p)
     if data.ndim != 4:
         raise ValueError(f"Pooling_v1 needs 4-D (batch, channel, y, x) data, got {data.shape}")
