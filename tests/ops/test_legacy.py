@@ -138,6 +138,23 @@ def test_svm_output_needs_no_head_gradient():
     np.testing.assert_allclose(ex.grad_dict["data"].asnumpy(), [[0, 0, 3], [2, 2, -2]])
 
 
+def test_ctc_loss_of_a_sequence_too_short_for_its_label_is_zero():
+    # Sequence 0 has 2 steps for the label [1, 1], which needs 3 (a blank between the
+    # repeats): MXNet's loss is 0 and its gradient there uninitialised (jaxsym's is 0).
+    sym = mx.sym.CTCLoss(mx.sym.Variable("data"), mx.sym.Variable("label"))
+    ex = sym.simple_bind(mx.cpu(), data=(2, 2, 3), label=(2, 2))
+    ex.arg_dict["data"][:] = mx.nd.array(np.linspace(-1, 1, 12).reshape(2, 2, 3))
+    ex.arg_dict["label"][:] = mx.nd.array([[1, 1], [1, 2]])
+    np.testing.assert_allclose(ex.forward(is_train=True)[0].asnumpy(), [0, 2.0373845],
+                               rtol=1e-6)
+    ex.backward([mx.nd.ones((2,))])
+    grad = ex.grad_dict["data"].asnumpy()
+    assert not grad[:, 0].any()
+    np.testing.assert_allclose(grad[:, 1].ravel(), [0.27488032, -0.67030966, 0.39542934,
+                                                    0.27488032, 0.32969037, -0.60457063],
+                               rtol=1e-5)
+
+
 # -- errors name the node and the op --------------------------------------------------------
 @pytest.mark.parametrize("make, shapes, pattern", [
     (lambda: mx.sym.Crop(mx.sym.Variable("x"), h_w=(3, 2), offset=(4, 0), name="cr"),

@@ -416,7 +416,13 @@ def _ctc_loss(p: Params, data: Array, label: Array, *lengths: Array) -> Array:
     positions = jnp.arange(ext.shape[1])
     last = jnp.sum(jnp.where(positions == 2 * label_len[:, None], alpha, 0), axis=1)
     before = jnp.sum(jnp.where(positions == 2 * label_len[:, None] - 1, alpha, 0), axis=1)
-    return -jnp.where(label_len > 0, jnp.logaddexp(last, before), last)
+    loss = -jnp.where(label_len > 0, jnp.logaddexp(last, before), last)
+    # A label needs a step per symbol plus one blank between repeats; MXNet reports a
+    # loss of 0 for a sequence too short for its label (its gradient there is not
+    # initialised; jaxsym's is 0).
+    repeats = jnp.sum((labels[:, 1:] == labels[:, :-1])
+                      & (jnp.arange(1, labels.shape[1]) < label_len[:, None]), axis=1)
+    return jnp.where(label_len + repeats <= data_len, loss, jnp.zeros_like(loss))
 
 
 register(
