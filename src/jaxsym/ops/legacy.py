@@ -207,15 +207,14 @@ def _round_half_away(x: Array) -> Array:
 
 
 def _roi_bins(start: Array, end: Array, pooled: int, size: int) -> tuple[Array, Array]:
-    """Per ROI and bin, MXNet's [first, last) cells along one axis: (R, pooled) each.
-
-    Malformed ROIs count as one cell; bin edges are floor/ceil of float32 multiples of
+    """One ROI's [first, last) cells of each bin along one axis, as MXNet computes them:
+    a malformed ROI counts as one cell; bin edges are floor/ceil of float32 multiples of
     the bin size, clipped to the feature map."""
     extent = jnp.maximum(end - start + 1, 1).astype(jnp.float32)
     bin_size = extent / np.float32(pooled)
     index = jnp.arange(pooled, dtype=jnp.float32)
-    first = jnp.floor(index * bin_size[:, None]).astype(jnp.int32) + start[:, None]
-    last = jnp.ceil((index + 1) * bin_size[:, None]).astype(jnp.int32) + start[:, None]
+    first = jnp.floor(index * bin_size).astype(jnp.int32) + start
+    last = jnp.ceil((index + 1) * bin_size).astype(jnp.int32) + start
     return jnp.clip(first, 0, size), jnp.clip(last, 0, size)
 
 
@@ -225,30 +224,40 @@ def _masked_first_max(values: Array, mask: Array) -> tuple[Array, Array]:
     return jnp.max(masked, axis=-1), jnp.argmax(masked, axis=-1)
 
 
-def _roi_pool_argmax(p: Params, data: Array, rois: Array) -> tuple[Array, Array, Array]:
-    """(output, flat argmax index into data, empty-bin mask) of MXNet's ROI max pooling."""
+def _roi_pool_one(p: Params, data: Array, roi: Array) -> tuple[Array, Array, Array]:
+    """One ROI's (output, flat argmax index into data, empty-bin mask), (C, PH, PW) each."""
     n, channels, height, width = data.shape
     ph, pw = p.pooled_size
-    batch = rois[:, 0].astype(jnp.int32)
-    corners = _round_half_away(rois[:, 1:].astype(jnp.float32) * np.float32(p.spatial_scale))
-    x0, y0, x1, y1 = (corners[:, i].astype(jnp.int32) for i in range(4))
+    batch = jnp.clip(roi[0].astype(jnp.int32), 0, n - 1)
+    corners = _round_half_away(roi[1:].astype(jnp.float32) * np.float32(p.spatial_scale))
+    x0, y0, x1, y1 = (corners[i].astype(jnp.int32) for i in range(4))
     h_first, h_last = _roi_bins(y0, y1, ph, height)
     w_first, w_last = _roi_bins(x0, x1, pw, width)
     rows, cols = jnp.arange(height), jnp.arange(width)
-    h_mask = (rows >= h_first[..., None]) & (rows < h_last[..., None])  # (R, PH, H)
-    w_mask = (cols >= w_first[..., None]) & (cols < w_last[..., None])  # (R, PW, W)
-    x = jnp.take(data, batch, axis=0, mode="clip")  # (R, C, H, W)
+    h_mask = (rows >= h_first[:, None]) & (rows < h_last[:, None])  # (PH, H)
+    w_mask = (cols >= w_first[:, None]) & (cols < w_last[:, None])  # (PW, W)
+    x = lax.dynamic_index_in_dim(data, batch, keepdims=False)  # (C, H, W)
     # Max pooling over a rectangle is separable: along each row's bin first, then over
     # the rows. Taking the first maximum both times picks MXNet's row-major first one.
-    row_max, row_arg = _masked_first_max(x[:, :, :, None, :], w_mask[:, None, None])
-    row_max, row_arg = jnp.swapaxes(row_max, 2, 3), jnp.swapaxes(row_arg, 2, 3)  # (R,C,PW,H)
-    out, h_best = _masked_first_max(row_max[:, :, None], h_mask[:, None, :, None])
-    w_best = jnp.take_along_axis(row_arg[:, :, None], h_best[..., None], axis=-1)[..., 0]
-    empty = (h_last <= h_first)[:, :, None] | (w_last <= w_first)[:, None, :]  # (R, PH, PW)
-    out = jnp.where(empty[:, None], jnp.zeros_like(out), out)
-    plane = (jnp.clip(batch, 0, n - 1)[:, None] * channels + jnp.arange(channels)) * height
-    flat = ((plane[:, :, None, None] + h_best) * width + w_best)
-    return out.astype(data.dtype), flat, jnp.broadcast_to(empty[:, None], out.shape)
+    row_max, row_arg = _masked_first_max(x[:, :, None, :], w_mask)  # (C, H, PW)
+    row_max, row_arg = jnp.swapaxes(row_max, 1, 2), jnp.swapaxes(row_arg, 1, 2)  # (C,PW,H)
+    out, h_best = _masked_first_max(row_max[:, None], h_mask[:, None])  # (C, PH, PW)
+    w_best = jnp.take_along_axis(row_arg[:, None], h_best[..., None], axis=-1)[..., 0]
+    empty = (h_last <= h_first)[:, None] | (w_last <= w_first)[None, :]  # (PH, PW)
+    out = jnp.where(empty, jnp.zeros_like(out), out)
+    plane = (batch * channels + jnp.arange(channels)) * height
+    flat = (plane[:, None, None] + h_best) * width + w_best
+    return out.astype(data.dtype), flat, jnp.broadcast_to(empty, out.shape)
+
+
+def _roi_pool_argmax(p: Params, data: Array, rois: Array) -> tuple[Array, Array, Array]:
+    """`_roi_pool_one` over every ROI, (R, C, PH, PW) each, a batch of ROIs at a time:
+    all at once, a detector's few hundred ROIs over a large feature map would need
+    gigabytes for the row maxima."""
+    _, channels, height, width = data.shape
+    per_roi = channels * height * width * p.pooled_size[1]
+    batch_size = max(1, min(rois.shape[0], (1 << 24) // per_roi))
+    return lax.map(partial(_roi_pool_one, p, data), rois, batch_size=batch_size)
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(0,))
