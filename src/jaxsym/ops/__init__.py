@@ -6,6 +6,7 @@ Importing this package registers every op family.
 
 from . import (  # noqa: F401  (registration)
     elemwise,
+    legacy,
     linalg,
     nn,
     output,

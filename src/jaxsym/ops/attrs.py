@@ -147,8 +147,7 @@ def format_value(value: Any) -> str:
     """The string MXNet stores for a parameter value the user passed."""
     if isinstance(value, str):
         return value
-    if isinstance(value, list):
-        value = tuple(value)
+    # A list is stored as Python prints it, '[3, 3]', as MXNet's symbol creator does.
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
         return np.dtype(value).name
     return str(value)

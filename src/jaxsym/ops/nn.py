@@ -499,11 +499,13 @@ def _batch_stats_norm_bwd(axis: int, eps: float, residuals: Any, cotangents: Any
 _batch_stats_norm.defvjp(_batch_stats_norm_fwd, _batch_stats_norm_bwd)
 
 
-def _batch_norm(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
-                key: Array) -> tuple[list[Array], list[Array]]:
+def batch_norm_core(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                    axis: int) -> tuple[Array, Array, Array, Array, list[Array]]:
+    """BatchNorm over `axis`: (out, mean, var, inv_std, new moving statistics), the batch's
+    statistics in training unless use_global_stats, else the moving ones. Shared with
+    BatchNorm_v1, whose extra outputs differ."""
     data, gamma, beta = inputs
     moving_mean, moving_var = aux
-    axis = _axis(p.axis, data.ndim)
     for name, vec in (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean),
                       ("moving_var", moving_var)):
         _check_shape(name, vec.shape, (data.shape[axis],), data.shape)
@@ -523,6 +525,13 @@ def _batch_norm(p: Params, inputs: list[Array], aux: list[Array], is_train: bool
         out = (data - _bcast(mean, data.ndim, axis)) * _bcast(inv_std * gamma, data.ndim,
                                                               axis) \
             + _bcast(beta, data.ndim, axis)
+    return out, mean, var, inv_std, new_aux
+
+
+def _batch_norm(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                key: Array) -> tuple[list[Array], list[Array]]:
+    axis = _axis(p.axis, inputs[0].ndim)
+    out, mean, _, inv_std, new_aux = batch_norm_core(p, inputs, aux, is_train, axis)
     if not p.output_mean_var:
         return [out], new_aux
     # MXNet's 'var' output is the inverse standard deviation; both extra outputs pass no
