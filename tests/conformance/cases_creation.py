@@ -1,0 +1,92 @@
+"""Creation ops (`_zeros`, `_ones`, `_full`, `_arange`, `_linspace`, `_eye` and their
+`mx.sym` wrappers): values, dtypes, shapes and errors against MXNet 1.9.1.
+
+Recorded with:
+    MXNET_SUBGRAPH_BACKEND=NONE /tmp/mxref/bin/python tools/record_op_fixtures.py creation
+The ops take no inputs, so there are no gradients to record. Every node is named 'n'.
+"""
+
+
+def _c(cid: str, op: str, **kwargs) -> dict:
+    return {"id": cid, "op": op, "kwargs": {"name": "n", **kwargs}, "inputs": {},
+            "grad": False}
+
+
+CASES = [
+    # zeros / ones / full: MXNet casts the value as C++ does (truncate, then wrap).
+    _c("zeros_default", "zeros", shape=(2, 3)),
+    _c("zeros_int_shape", "zeros", shape=4, dtype="int32"),
+    _c("zeros_bool", "zeros", shape=(2,), dtype="bool"),
+    _c("zeros_op", "_zeros", shape=(1, 2, 3)),
+    _c("zeros_op_uint8", "_zeros", shape=(3,), dtype="uint8"),
+    _c("ones_default", "ones", shape=(3, 2)),
+    _c("ones_float16", "ones", shape=(2,), dtype="float16"),
+    _c("ones_int8", "ones", shape=(2, 2), dtype="int8"),
+    _c("ones_op", "_ones", shape=(2,)),
+    _c("full_float", "full", shape=(2, 2), val=2.5),
+    _c("full_int_truncates", "full", shape=(2, 2), val=3.7, dtype="int32"),
+    _c("full_int_negative", "full", shape=(3,), val=-3.7, dtype="int32"),
+    _c("full_uint8_negative_wraps", "full", shape=(2,), val=-3.7, dtype="uint8"),
+    _c("full_uint8_large_wraps", "full", shape=(2,), val=300.7, dtype="uint8"),
+    _c("full_int8_wraps", "full", shape=(2,), val=-129.5, dtype="int8"),
+    _c("full_bool", "full", shape=(2,), val=0.5, dtype="bool"),
+    _c("full_op", "_full", shape=(2, 1), value=-1.25),
+    _c("full_op_float16", "_full", shape=(2,), value=1 / 3, dtype="float16"),
+    # MXNet (legacy shapes) reads () and 0 dimensions as unknown: nothing to bind.
+    _c("zeros_empty_shape", "zeros", shape=()),
+    _c("zeros_zero_dim", "zeros", shape=(0, 3)),
+    _c("ones_zero_dim", "ones", shape=(2, 0)),
+    _c("full_missing_value", "_full", shape=(2,)),
+    _c("zeros_bad_dtype", "zeros", shape=(2,), dtype="float128"),
+    _c("zeros_unknown_param", "zeros", shape=(2,), foo=1),
+    # arange: start + i * step in the output type, start and step cast to it first.
+    _c("arange_stop_only", "arange", start=5),
+    _c("arange_int", "arange", start=5, dtype="int32"),
+    _c("arange_fraction", "arange", start=0, stop=1, step=0.3),
+    _c("arange_negative_step", "arange", start=5, stop=0, step=-1.5),
+    _c("arange_repeat", "arange", start=1, stop=4, repeat=3),
+    _c("arange_int_truncates", "arange", start=0.5, stop=3.2, step=0.7, dtype="int32"),
+    _c("arange_uint8_wraps", "arange", start=-3, stop=3, dtype="uint8"),
+    _c("arange_uint8_overflow", "arange", start=250, stop=260, dtype="uint8"),
+    _c("arange_float32_rounding", "arange", start=16777215, stop=16777220),
+    _c("arange_float16_truncates", "arange", start=0.5, stop=3, step=0.7,
+       dtype="float16"),
+    _c("arange_float16_neg", "arange", start=2.5, stop=-3, step=-1.25, repeat=2,
+       dtype="float16"),
+    _c("arange_int8_repeat", "arange", start=-2, stop=7, step=3, repeat=2, dtype="int8"),
+    _c("arange_op_defaults", "_arange", start=3),
+    _c("arange_op_strings", "_arange", start="1", stop="2.5", step="0.5", repeat="2"),
+    _c("arange_infer_range_with_stop", "arange", start=1, stop=3, infer_range=True),
+    _c("arange_infer_range_no_stop", "arange", start=3, infer_range=True),
+    _c("arange_step_zero", "arange", start=0, stop=5, step=0),
+    _c("arange_empty", "arange", start=2, stop=2),
+    _c("arange_wrong_direction", "arange", start=0, stop=5, step=-1),
+    _c("arange_negative_stop_only", "arange", start=-5),
+    _c("arange_repeat_zero", "arange", start=1, stop=4, repeat=0),
+    _c("arange_bool", "arange", start=2, dtype="bool"),
+    # linspace: start + i * step in double, then cast (integer types truncate).
+    _c("linspace_default", "linspace", start=0, stop=1, num=5),
+    _c("linspace_no_endpoint", "linspace", start=0, stop=1, num=7, endpoint=False),
+    _c("linspace_reverse", "linspace", start=3, stop=-1, num=6),
+    _c("linspace_one", "linspace", start=2, stop=3, num=1),
+    _c("linspace_one_no_endpoint", "linspace", start=2, stop=3, num=1, endpoint=False),
+    _c("linspace_zero", "linspace", start=2, stop=3, num=0),
+    _c("linspace_int", "linspace", start=0, stop=10, num=4, dtype="int32"),
+    _c("linspace_int_negative", "linspace", start=-3.5, stop=3.5, num=6, dtype="int32"),
+    _c("linspace_uint8", "linspace", start=-2.5, stop=1, num=3, dtype="uint8"),
+    _c("linspace_float16", "linspace", start=0, stop=1, num=5, dtype="float16"),
+    _c("linspace_op", "_linspace", start=-1, stop=1, num=9, endpoint="False"),
+    _c("linspace_negative_num", "linspace", start=2, stop=3, num=-1),
+    _c("linspace_missing_num", "_linspace", start=0, stop=1),
+    # eye: M=0 means N; k beyond the matrix gives zeros.
+    _c("eye_square", "eye", N=3),
+    _c("eye_rect_upper", "eye", N=3, M=4, k=1),
+    _c("eye_rect_lower", "eye", N=3, M=4, k=-2),
+    _c("eye_k_outside", "eye", N=3, M=2, k=5),
+    _c("eye_int64", "eye", N=2, dtype="int32"),
+    _c("eye_uint8_wide", "eye", N=2, M=5, k=2, dtype="uint8"),
+    _c("eye_op", "_eye", N=2, M=3, k=-1),
+    _c("eye_negative", "eye", N=-1),
+    _c("eye_bool", "eye", N=2, dtype="bool"),
+    _c("eye_missing_n", "_eye"),
+]
