@@ -90,3 +90,50 @@ CASES = [
     _c("eye_bool", "eye", N=2, dtype="bool"),
     _c("eye_missing_n", "_eye"),
 ]
+
+
+# -- random draws: MXNet's stream cannot be reproduced, so the draws themselves are not
+# recorded ('skip'); names, shapes, errors and the (zero) input gradients are.
+def _r(cid: str, op: str, inputs: dict | None = None, skip: tuple = ("out0",),
+       **kwargs) -> dict:
+    return {"id": cid, "op": op, "kwargs": {"name": "n", **kwargs}, "inputs": inputs or {},
+            "grad": bool(inputs), "skip": skip, "low": 0.5, "high": 2.0}
+
+
+CASES += [
+    _r("random_uniform", "random_uniform", low=-1, high=3, shape=(2, 3)),
+    _r("uniform_alias", "uniform", shape=(4,)),
+    _r("random_uniform_op_float16", "_random_uniform", shape=(2,), dtype="float16"),
+    _r("random_normal", "random_normal", loc=1, scale=2, shape=(3, 2)),
+    _r("normal_alias", "normal", shape=5),
+    _r("random_gamma", "random_gamma", alpha=2, beta=3, shape=(2, 2)),
+    _r("random_exponential", "random_exponential", lam=4, shape=(3,)),
+    _r("random_poisson", "random_poisson", lam=3, shape=(2, 3)),
+    # (random_negative_binomial and random_generalized_negative_binomial: their gamma and
+    # Poisson draws take seconds to compile, so tests/ops/test_creation.py's moment test
+    # alone covers them.)
+    _r("random_randint", "random_randint", low=-2, high=3, shape=(3, 3)),
+    _r("random_uniform_no_shape", "random_uniform"),
+    _r("random_uniform_int_dtype", "random_uniform", shape=(2,), dtype="int32"),
+    _r("random_randint_no_high", "_random_randint", low=0, shape=(2,)),
+    _r("random_randint_float_dtype", "random_randint", low=0, high=3, shape=(2,),
+       dtype="float32"),
+    _r("sample_uniform", "sample_uniform", {"low": (2,), "high": (2,)}, shape=(3,)),
+    _r("sample_normal", "sample_normal", {"mu": (2, 2), "sigma": (2, 2)}),
+    _r("sample_normal_shape", "sample_normal", {"mu": (3,), "sigma": (3,)}, shape=(2, 2)),
+    _r("sample_gamma", "sample_gamma", {"alpha": (2,), "beta": (2,)}, shape=(4,)),
+    _r("sample_exponential", "sample_exponential", {"lam": (3,)}, shape=(2,)),
+    _r("sample_poisson", "sample_poisson", {"lam": (2,)}, shape=(3, 2)),
+    _r("sample_negative_binomial", "sample_negative_binomial", {"k": (2,), "p": (2,)},
+       shape=(2,)),
+    _r("sample_generalized_negative_binomial", "sample_generalized_negative_binomial",
+       {"mu": (2,), "alpha": (2,)}),
+    _r("sample_normal_mismatch", "sample_normal", {"mu": (2,), "sigma": (3,)}),
+    _r("sample_multinomial", "sample_multinomial", {"data": (2, 4)}, shape=(3,)),
+    _r("sample_multinomial_1d", "sample_multinomial", {"data": (4,)}),
+    _r("sample_multinomial_prob", "sample_multinomial", {"data": (2, 4)},
+       skip=("out0", "out1", "grad:data"), shape=(2,), get_prob=True),
+    _r("sample_multinomial_bad_dtype", "sample_multinomial", {"data": (4,)},
+       dtype="int64"),
+    {**_r("shuffle", "shuffle", {"data": (4, 3)}), "grad": False},
+]

@@ -173,3 +173,140 @@ def test_nd_creation_functions_unchanged():
     np.testing.assert_array_equal(mx.nd.arange(0, 5, 2, repeat=2).asnumpy(),
                                   [0, 0, 2, 2, 4, 4])
     assert mx.nd.empty((2, 2)).shape == (2, 2)
+
+
+# -- random draws: moments against the parameters (conventions checked on MXNet 1.9.1
+# with 200000 draws: gamma's beta is a scale, exponential's lam a rate, negative_binomial
+# counts failures before k successes, generalized_negative_binomial has variance
+# mu + alpha * mu^2) ------------------------------------------------------------------
+# Each case also checks the support: (lowest, highest) allowed value, integer-valued.
+@pytest.mark.parametrize("op, kwargs, mean, var, support, integral", [
+    ("random_uniform", dict(low=-1, high=3), 1.0, 16 / 12, (-1, 3), False),
+    ("uniform", {}, 0.5, 1 / 12, (0, 1), False),
+    ("random_normal", dict(loc=1, scale=2), 1.0, 4.0, (-np.inf, np.inf), False),
+    ("normal", {}, 0.0, 1.0, (-np.inf, np.inf), False),
+    ("random_gamma", dict(alpha=2, beta=3), 6.0, 18.0, (0, np.inf), False),
+    ("random_exponential", dict(lam=4), 0.25, 1 / 16, (0, np.inf), False),
+    ("random_poisson", dict(lam=3), 3.0, 3.0, (0, np.inf), True),
+    ("random_negative_binomial", dict(k=3, p=0.4), 4.5, 11.25, (0, np.inf), True),
+    ("random_generalized_negative_binomial", dict(mu=2, alpha=0.5), 2.0, 4.0, (0, np.inf),
+     True),
+    ("random_randint", dict(low=-2, high=3), 0.0, 2.0, (-2, 2), True),
+])
+def test_random_moments(op, kwargs, mean, var, support, integral):
+    mx.random.seed(3)
+    out = getattr(mx.nd, op)(shape=(20000,), **kwargs)
+    assert out.shape == (20000,)
+    assert out.dtype == (np.int32 if op == "random_randint" else np.float32)
+    draws = out.asnumpy().astype(np.float64)
+    assert abs(draws.mean() - mean) < 0.05 * max(1.0, np.sqrt(var))
+    assert abs(draws.var() - var) < 0.08 * var
+    assert support[0] <= draws.min() and draws.max() <= support[1]
+    assert (draws == np.round(draws)).all() == integral
+    if op == "random_randint":
+        assert set(draws.tolist()) == {-2, -1, 0, 1, 2}
+
+
+def test_sample_moments_per_element():
+    mu, sigma = mx.nd.array([-5, 0, 10]), mx.nd.array([0.5, 1, 3])
+    mx.random.seed(5)
+    d = mx.nd.sample_normal(mu, sigma, shape=(20000,)).asnumpy()
+    assert d.shape == (3, 20000)
+    np.testing.assert_allclose(d.mean(axis=1), [-5, 0, 10], atol=0.1)
+    np.testing.assert_allclose(d.std(axis=1), [0.5, 1, 3], rtol=0.05)
+    lam = mx.nd.array([[1, 4], [10, 0.5]])
+    p = mx.nd.sample_poisson(lam, shape=(20000,)).asnumpy()
+    np.testing.assert_allclose(p.mean(axis=-1), lam.asnumpy(), rtol=0.05)
+    g = mx.nd.sample_gamma(mx.nd.array([1, 5]), mx.nd.array([2, 0.5]), shape=(20000,))
+    np.testing.assert_allclose(g.asnumpy().mean(axis=-1), [2, 2.5], rtol=0.05)
+    lo, hi = mx.nd.array([0, 10]), mx.nd.array([1, 20])
+    u = mx.nd.sample_uniform(lo, hi, shape=(20000,)).asnumpy()
+    np.testing.assert_allclose(u.mean(axis=-1), [0.5, 15], rtol=0.02)
+    e = mx.nd.sample_exponential(mx.nd.array([0.5, 4]), shape=(20000,)).asnumpy()
+    np.testing.assert_allclose(e.mean(axis=-1), [2, 0.25], rtol=0.05)
+
+
+def test_multinomial_frequencies_and_log_prob_gradient():
+    probs = np.array([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]], np.float32)
+    x = mx.sym.var("x")
+    s = mx.sym.sample_multinomial(x, shape=(5000,), get_prob=True)
+    grad = mx.nd.zeros((2, 3))
+    ex = s.bind(mx.cpu(), {"x": mx.nd.array(probs)}, args_grad={"x": grad})
+    mx.random.seed(6)
+    samples, logp = (o.asnumpy() for o in ex.forward(is_train=True))
+    assert samples.dtype == np.int32 and samples.shape == (2, 5000)
+    counts = np.stack([np.bincount(row, minlength=3) for row in samples])
+    np.testing.assert_allclose(counts / 5000, probs, atol=0.03)
+    np.testing.assert_allclose(logp, np.log(np.take_along_axis(probs, samples, 1)), rtol=1e-6)
+    # MXNet's backward: head gradient / p[sample], summed at each sampled class.
+    heads = np.random.RandomState(0).uniform(-1, 1, samples.shape).astype(np.float32)
+    ex.backward([mx.nd.zeros(samples.shape), mx.nd.array(heads)])
+    want = np.zeros((2, 3))
+    for b in range(2):
+        np.add.at(want[b], samples[b], heads[b] / probs[b, samples[b]])
+    np.testing.assert_allclose(grad.asnumpy(), want, rtol=1e-4, atol=1e-4)
+
+
+def test_shuffle_permutes_first_axis():
+    data = np.arange(30, dtype=np.float32).reshape(10, 3)
+    ex = mx.sym.shuffle(mx.sym.var("x")).bind(mx.cpu(), {"x": mx.nd.array(data)})
+    out = ex.forward()[0].asnumpy()
+    assert sorted(map(tuple, out)) == sorted(map(tuple, data))
+    assert not (out == data).all()
+
+
+def test_executor_draws_fresh_values_and_seed_repeats():
+    s = mx.sym.random_uniform(shape=(3,)) + mx.sym.sample_normal(
+        mx.sym.var("mu"), mx.sym.var("sigma"))
+    ex = s.bind(mx.cpu(), {"mu": mx.nd.zeros((3,)), "sigma": mx.nd.ones((3,))})
+    mx.random.seed(1)
+    a = ex.forward()[0].asnumpy()
+    b = ex.forward()[0].asnumpy()
+    mx.random.seed(1)
+    c = ex.forward()[0].asnumpy()
+    assert not np.allclose(a, b)
+    np.testing.assert_array_equal(a, c)
+    mx.random.seed(1)
+    d1 = mx.nd.random_normal(shape=(4,)).asnumpy()
+    mx.random.seed(1)
+    np.testing.assert_array_equal(mx.nd.random_normal(shape=(4,)).asnumpy(), d1)
+
+
+@pytest.mark.parametrize("make, op, name, attrs", [
+    (lambda: mx.sym.random_uniform(shape=(2,)), "_random_uniform", "random_uniform0",
+     {"shape": "(2,)"}),
+    (lambda: mx.sym.uniform(shape=(2,)), "_random_uniform", "uniform0", {"shape": "(2,)"}),
+    (lambda: mx.sym.normal(), "_random_normal", "normal0", None),
+    (lambda: mx.sym.random_poisson(lam=2), "_random_poisson", "random_poisson0",
+     {"lam": "2"}),
+    (lambda: mx.sym.sample_normal(mx.sym.var("a"), mx.sym.var("b")), "_sample_normal",
+     "sample_normal0", None),
+    (lambda: mx.sym.shuffle(mx.sym.var("a")), "_shuffle", "shuffle0", None),
+])
+def test_random_json(make, op, name, attrs):
+    sym = make()
+    node = _node(sym)
+    assert (node["op"], node["name"], node.get("attrs")) == (op, name, attrs)
+    assert mx.sym.load_json(sym.tojson()).tojson() == sym.tojson()
+
+
+@pytest.mark.parametrize("make, shapes, dtypes", [
+    (lambda x: mx.sym.random_uniform(shape=(2,)), {}, [np.float32]),
+    (lambda x: mx.sym.random_normal(shape=(2,), dtype="float16"), {}, [np.float16]),
+    (lambda x: mx.sym.random_randint(0, 5, shape=(2,)), {}, [np.int32]),
+    (lambda x: mx.sym.random_poisson(shape=(2,)), {}, [np.float32]),
+    (lambda x: mx.sym.sample_poisson(x), {"x": "float16"}, [np.float32]),
+    (lambda x: mx.sym.sample_uniform(x, x, dtype="float64"), {"x": "float16"}, [np.float64]),
+    (lambda x: mx.sym.sample_multinomial(x, get_prob=True), {"x": "float16"},
+     [np.int32, np.float16]),
+])
+def test_random_infer_type(make, shapes, dtypes):
+    assert make(mx.sym.var("x")).infer_type(**shapes)[1] == dtypes
+
+
+def test_nd_random_module_unchanged():
+    mx.random.seed(42)
+    u1 = mx.nd.random.uniform(shape=(2, 2)).asnumpy()
+    mx.random.seed(42)
+    np.testing.assert_array_equal(mx.nd.random.uniform(shape=(2, 2)).asnumpy(), u1)
+    assert mx.random.normal(shape=(3,)).shape == (3,)

@@ -13,9 +13,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from . import attrs as A
-from .registry import REQUIRED, Param, Params, register
+from .registry import REQUIRED, Param, Params, register, same_shape_inputs
 from .shape import _dtype_choice, _jnp_dtype
 
 Array = jax.Array
@@ -28,13 +29,18 @@ def _dtype(choices: tuple[str, ...]) -> Param:
     return Param(_dtype_choice(*choices), "float32", "output dtype")
 
 
-def _out_dtype(p: Params) -> Any:
+def _dtype_of(p: Params, default: str = "float32") -> Any:
+    """The dtype parameter; the random ops' 'None' means `default`."""
+    return _jnp_dtype(default if p.dtype == "None" else p.dtype)
+
+
+def _out_dtype(p: Params, default: str = "float32") -> Any:
     """The dtype the output is computed in (float64 is float32 unless x64 is on)."""
-    return jax.dtypes.canonicalize_dtype(_jnp_dtype(p.dtype))
+    return jax.dtypes.canonicalize_dtype(_dtype_of(p, default))
 
 
 def _infer_dtype(p: Params, dtypes: list[Any]) -> Any:
-    return _jnp_dtype(p.dtype)
+    return _dtype_of(p)
 
 
 def _cast_host(values: Any, dtype: Any) -> np.ndarray:
@@ -58,27 +64,20 @@ def _fill_shape(p: Params) -> tuple[int, ...]:
     return tuple(p.shape)
 
 
-def _filled(value: float) -> Any:
-    def forward(p: Params) -> Array:
-        dtype = _out_dtype(p)
-        return jnp.full(_fill_shape(p), _cast_host(value, dtype)[()], dtype)
-    return forward
+def _fill(p: Params, value: float) -> Array:
+    dtype = _out_dtype(p)
+    return jnp.full(_fill_shape(p), _cast_host(value, dtype)[()], dtype)
 
 
 _FILL_DTYPES = ("bfloat16", "bool", *_NUMERIC)
 for _name, _value in (("_zeros", 0.0), ("_ones", 1.0)):
-    register(_name, _filled(_value), inputs=(),
+    register(_name, lambda p, _v=_value: _fill(p, _v), inputs=(),
              params={"shape": Param(A.parse_shape, (), "output shape"), "ctx": _CTX,
                      "dtype": _dtype(_FILL_DTYPES)},
              infer_dtype=_infer_dtype, doc=f"An array of {_value:g}s of the given shape.")
 
 
-def _full(p: Params) -> Array:
-    dtype = _out_dtype(p)
-    return jnp.full(_fill_shape(p), _cast_host(p.value, dtype)[()], dtype)
-
-
-register("_full", _full, inputs=(),
+register("_full", lambda p: _fill(p, p.value), inputs=(),
          params={"shape": Param(A.parse_shape, (), "output shape"), "ctx": _CTX,
                  "dtype": _dtype(_FILL_DTYPES),
                  "value": Param(A.parse_float, REQUIRED, "fill value")},
@@ -165,3 +164,179 @@ register("_eye", _eye, inputs=(),
                  "k": Param(A.parse_int, 0, "diagonal: > 0 above the main one, < 0 below"),
                  "ctx": _CTX, "dtype": _dtype(_NUMERIC)},
          infer_dtype=_infer_dtype, doc="A 2-D array with ones on the k-th diagonal.")
+
+
+# -- random draws: `_random_*` (parameters) and `_sample_*` (per-element inputs) -------------
+# MXNet's random stream cannot be reproduced; the draws come from the key the executor
+# threads (a fresh one per forward, reset by mx.random.seed), as Dropout's.
+def _parse_opt_dtype(*choices: str) -> A.Parser:
+    """MXNet's dtype enum with 'None' (the default: float32, or int32 for randint)."""
+    check = _dtype_choice(*choices)
+
+    def parse(value: Any) -> str:
+        return "None" if value is None or str(value) == "None" else check(value)
+
+    parse.__name__ = "enum"
+    parse.choices = ("None", *choices)  # type: ignore[attr-defined]
+    return parse
+
+
+_FLOATS = ("float16", "float32", "float64")
+
+
+def _gamma(key: Array, alpha: Array, scale: Array, shape: tuple[int, ...]) -> Array:
+    return jax.random.gamma(key, alpha, shape, jnp.float32) * scale
+
+
+def _poisson(key: Array, lam: Array, shape: tuple[int, ...]) -> Array:
+    return jax.random.poisson(key, lam, shape).astype(jnp.float32)
+
+
+def _neg_binomial(key: Array, k: Array, p: Array, shape: tuple[int, ...]) -> Array:
+    """Failures before the k-th success (success probability p): a gamma-Poisson mix."""
+    k_gamma, k_poisson = jax.random.split(key)
+    return _poisson(k_poisson, _gamma(k_gamma, k, (1 - p) / p, shape), shape)
+
+
+def _gen_neg_binomial(key: Array, mu: Array, alpha: Array, shape: tuple[int, ...]) -> Array:
+    """Mean mu, variance mu + alpha * mu^2; alpha = 0 is Poisson(mu)."""
+    k_gamma, k_poisson = jax.random.split(key)
+    safe = jnp.where(alpha > 0, alpha, 1.0)
+    lam = jnp.where(alpha > 0, _gamma(k_gamma, 1 / safe, mu * safe, shape), mu)
+    return _poisson(k_poisson, lam, shape)
+
+
+# name: (parameter names with defaults, draw(key, *parameters, shape) in float32)
+_DISTRIBUTIONS: dict[str, tuple[tuple[tuple[str, float, str], ...], Any]] = {
+    "uniform": ((("low", 0.0, "lower bound"), ("high", 1.0, "upper bound (excluded)")),
+                lambda key, lo, hi, shape: jax.random.uniform(key, shape, jnp.float32, lo, hi)),
+    "normal": ((("loc", 0.0, "mean"), ("scale", 1.0, "standard deviation")),
+               lambda key, mu, sigma, shape: jax.random.normal(key, shape) * sigma + mu),
+    "gamma": ((("alpha", 1.0, "shape"), ("beta", 1.0, "scale")), _gamma),
+    "exponential": ((("lam", 1.0, "rate"),),
+                    lambda key, lam, shape: jax.random.exponential(key, shape) / lam),
+    "poisson": ((("lam", 1.0, "rate"),), _poisson),
+    "negative_binomial": ((("k", 1.0, "successes"), ("p", 1.0, "success probability")),
+                          _neg_binomial),
+    "generalized_negative_binomial": ((("mu", 1.0, "mean"), ("alpha", 1.0, "dispersion")),
+                                      _gen_neg_binomial),
+}
+# The per-element inputs of `_sample_*` where they differ from `_random_*`'s parameters.
+_SAMPLE_INPUTS = {"normal": ("mu", "sigma")}
+
+
+def _random_op(name: str) -> Any:
+    names, draw = _DISTRIBUTIONS[name]
+
+    def forward(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                key: Array) -> tuple[list[Array], list[Array]]:
+        values = [jnp.float32(getattr(p, n)) for n, _, _ in names]
+        return [draw(key, *values, _fill_shape(p)).astype(_out_dtype(p))], []
+    return forward
+
+
+def _sample_op(name: str) -> Any:
+    _, draw = _DISTRIBUTIONS[name]
+
+    def forward(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                key: Array) -> tuple[list[Array], list[Array]]:
+        first = inputs[0]
+        for slot, other in zip(_sample_inputs(name)[1:], inputs[1:]):
+            if other.shape != first.shape:
+                raise ValueError(f"input {slot!r} has shape {other.shape}, expected "
+                                 f"{first.shape} as the first input's")
+        # One draw per element and per `shape` entry; MXNet gives the inputs no gradient.
+        shape = tuple(first.shape) + tuple(p.shape)
+        params = [_trailing_axes(lax.stop_gradient(x).astype(jnp.float32), len(p.shape))
+                  for x in inputs]
+        return [draw(key, *params, shape).astype(_out_dtype(p))], []
+    return forward
+
+
+def _sample_inputs(name: str) -> tuple[str, ...]:
+    return _SAMPLE_INPUTS.get(name, tuple(n for n, _, _ in _DISTRIBUTIONS[name][0]))
+
+
+def _trailing_axes(x: Array, n: int) -> Array:
+    """x with n trailing unit axes, to broadcast over the per-element draws."""
+    return x.reshape(x.shape + (1,) * n)
+
+
+def _distribution_param(name: str, default: float, doc: str) -> Param:
+    # negative_binomial's k is an int parameter in MXNet (its sample_ form takes floats).
+    if name == "k":
+        return Param(A.parse_int, int(default), doc)
+    return Param(A.parse_float, default, doc)
+
+
+for _dist, (_names, _) in _DISTRIBUTIONS.items():
+    register(f"_random_{_dist}", _random_op(_dist), inputs=(),
+             aliases=(f"random_{_dist}", *((_dist,) if _dist in ("uniform", "normal") else ())),
+             params={**{n: _distribution_param(n, d, doc) for n, d, doc in _names},
+                     "shape": Param(A.parse_shape, (), "output shape"), "ctx": _CTX,
+                     "dtype": Param(_parse_opt_dtype(*_FLOATS), "None", "output dtype")},
+             stateful=True, random=True, infer_dtype=_infer_dtype,
+             doc=f"Draws from the {_dist.replace('_', ' ')} distribution with the given "
+                 "parameters.")
+    register(f"_sample_{_dist}", _sample_op(_dist), inputs=_sample_inputs(_dist),
+             aliases=(f"sample_{_dist}",),
+             params={"shape": Param(A.parse_shape, (), "draws per element"),
+                     "dtype": Param(_parse_opt_dtype(*_FLOATS), "None", "output dtype")},
+             stateful=True, random=True, infer_dtype=_infer_dtype,
+             infer_inputs=same_shape_inputs,
+             doc=f"Draws from {_dist.replace('_', ' ')} distributions whose parameters are "
+                 "given per element; the output has the inputs' shape then `shape`.")
+
+
+def _randint(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+             key: Array) -> tuple[list[Array], list[Array]]:
+    dtype = _out_dtype(p, "int32")
+    return [jax.random.randint(key, _fill_shape(p), p.low, p.high, dtype)], []
+
+
+register("_random_randint", _randint, inputs=(), aliases=("random_randint",),
+         params={"low": Param(A.parse_int, REQUIRED, "lower bound"),
+                 "high": Param(A.parse_int, REQUIRED, "upper bound (excluded)"),
+                 "shape": Param(A.parse_shape, (), "output shape"), "ctx": _CTX,
+                 "dtype": Param(_parse_opt_dtype("int32", "int64"), "None", "output dtype")},
+         stateful=True, random=True, infer_dtype=lambda p, d: _dtype_of(p, "int32"),
+         doc="Uniform integers in [low, high).")
+
+
+# -- _sample_multinomial / _shuffle --------------------------------------------------------
+def _multinomial(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+                 key: Array) -> tuple[list[Array], list[Array]]:
+    (data,) = inputs
+    batch = tuple(data.shape[:-1])
+    n_draws = math.prod(p.shape)
+    logits = jnp.log(lax.stop_gradient(data)).reshape((-1, data.shape[-1]))
+    picks = jax.random.categorical(key, logits, axis=-1, shape=(n_draws, logits.shape[0])).T
+    # MXNet: a 1-D data with no `shape` gives one draw of shape (1,).
+    out_shape = batch + tuple(p.shape) if batch or p.shape else (1,)
+    samples = picks.reshape(out_shape)
+    outs = [samples.astype(_out_dtype(p, "int32"))]
+    if p.get_prob:
+        # log p[sample]: its gradient, 1 / p[sample] at the sampled class, is MXNet's.
+        rows = data.reshape((-1, data.shape[-1]))
+        outs.append(jnp.log(jnp.take_along_axis(rows, picks, axis=-1)).reshape(out_shape))
+    return outs, []
+
+
+register("_sample_multinomial", _multinomial, aliases=("sample_multinomial",),
+         params={"shape": Param(A.parse_shape, (), "draws per distribution"),
+                 "get_prob": Param(A.parse_bool, False, "also output log p of each draw"),
+                 "dtype": Param(_dtype_choice("float16", "float32", "float64", "int32",
+                                              "uint8"), "int32", "samples' dtype")},
+         num_outputs=lambda p: 2 if p.get_prob else 1, stateful=True, random=True,
+         infer_dtype=lambda p, dtypes: [_jnp_dtype(p.dtype), *dtypes[:1]] if p.get_prob
+         else _jnp_dtype(p.dtype),
+         doc="Draws class indices from the categorical distributions on data's last axis.")
+
+
+def _shuffle(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
+             key: Array) -> tuple[list[Array], list[Array]]:
+    return [jax.random.permutation(key, lax.stop_gradient(inputs[0]), axis=0)], []
+
+
+register("_shuffle", _shuffle, aliases=("shuffle",), stateful=True, random=True,
+         doc="The data with its first axis randomly permuted.")
