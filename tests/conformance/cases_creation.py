@@ -137,3 +137,47 @@ CASES += [
        dtype="int64"),
     {**_r("shuffle", "shuffle", {"data": (4, 3)}), "grad": False},
 ]
+
+
+# -- random_pdf_*: exact values and gradients (MXNet's: the discrete densities give the
+# sample none; uniform ignores the support) -------------------------------------------
+def _pdf(cid: str, dist: str, inputs: dict, extra: dict | None = None, **kwargs) -> dict:
+    return {"id": cid, "op": f"random_pdf_{dist}", "kwargs": {"name": "n", **kwargs},
+            "inputs": inputs, "low": 0.2, "high": 0.9, **(extra or {})}
+
+
+def _two(a: str, b: str, params: tuple, sample: tuple) -> dict:
+    return {"sample": sample, a: params, b: params}
+
+
+CASES += [
+    _pdf("pdf_uniform", "uniform", _two("low", "high", (2,), (2, 3)),
+         {"int_inputs": {"high": (2, 4)}}),
+    _pdf("pdf_uniform_log", "uniform", _two("low", "high", (2,), (2,)),
+         {"int_inputs": {"high": (2, 4)}}, is_log=True),
+    _pdf("pdf_normal", "normal", _two("mu", "sigma", (2,), (2, 4))),
+    _pdf("pdf_normal_log", "normal", _two("mu", "sigma", (2, 2), (2, 2, 3)), is_log=True),
+    _pdf("pdf_normal_same_shape", "normal", _two("mu", "sigma", (3,), (3,))),
+    _pdf("pdf_gamma", "gamma", _two("alpha", "beta", (2,), (2, 3))),
+    _pdf("pdf_gamma_log", "gamma", _two("alpha", "beta", (3,), (3, 2)), is_log=True),
+    _pdf("pdf_exponential", "exponential", {"sample": (2, 3), "lam": (2,)}),
+    _pdf("pdf_exponential_log", "exponential", {"sample": (3,), "lam": (3,)}, is_log="1"),
+    _pdf("pdf_poisson", "poisson", {"sample": (2, 3), "lam": (2,)}),
+    _pdf("pdf_poisson_log", "poisson", {"sample": (2, 2), "lam": (2, 2)}, is_log=True),
+    _pdf("pdf_negative_binomial", "negative_binomial", _two("k", "p", (2,), (2, 3))),
+    _pdf("pdf_negative_binomial_log", "negative_binomial", _two("k", "p", (3,), (3,)),
+         is_log=True),
+    _pdf("pdf_gen_negative_binomial", "generalized_negative_binomial",
+         _two("mu", "alpha", (2,), (2, 3))),
+    _pdf("pdf_gen_negative_binomial_log", "generalized_negative_binomial",
+         _two("mu", "alpha", (2,), (2,)), is_log=True),
+    _pdf("pdf_dirichlet", "dirichlet", {"sample": (2, 3), "alpha": (2, 3)}),
+    _pdf("pdf_dirichlet_log_many", "dirichlet", {"sample": (2, 4, 3), "alpha": (2, 3)},
+         is_log=True),
+    _pdf("pdf_dirichlet_one_vector", "dirichlet", {"sample": (3,), "alpha": (3,)}),
+    _pdf("pdf_dirichlet_shared", "dirichlet", {"sample": (5, 3), "alpha": (3,)}, is_log=True),
+    _pdf("pdf_normal_param_mismatch", "normal", {"sample": (2, 3), "mu": (2,), "sigma": (3,)}),
+    _pdf("pdf_normal_sample_mismatch", "normal", _two("mu", "sigma", (3,), (2, 3))),
+    _pdf("pdf_normal_sample_too_small", "normal", _two("mu", "sigma", (2, 3), (2,))),
+    _pdf("pdf_dirichlet_mismatch", "dirichlet", {"sample": (2, 3), "alpha": (2, 4)}),
+]

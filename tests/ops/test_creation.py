@@ -310,3 +310,18 @@ def test_nd_random_module_unchanged():
     mx.random.seed(42)
     np.testing.assert_array_equal(mx.nd.random.uniform(shape=(2, 2)).asnumpy(), u1)
     assert mx.random.normal(shape=(3,)).shape == (3,)
+
+
+def test_pdf_docstring_example_and_json():
+    # MXNet 1.9.1's random_pdf_normal docstring example.
+    sample = mx.nd.array([[-2, -1, 0, 1, 2]] * 2)
+    out = mx.nd.random_pdf_normal(sample=sample, mu=mx.nd.array([0, 0]),
+                                  sigma=mx.nd.array([1, 2]))
+    np.testing.assert_allclose(out.asnumpy(), [
+        [0.05399097, 0.24197073, 0.3989423, 0.24197073, 0.05399097],
+        [0.12098537, 0.17603266, 0.19947115, 0.17603266, 0.12098537]], rtol=1e-6)
+    s = mx.sym.random_pdf_dirichlet(mx.sym.var("x"), mx.sym.var("a"), is_log=True)
+    node = _node(s)
+    assert (node["op"], node["name"], node["attrs"]) == \
+        ("_random_pdf_dirichlet", "random_pdf_dirichlet0", {"is_log": "True"})
+    assert s.list_arguments() == ["x", "a"]

@@ -340,3 +340,99 @@ def _shuffle(p: Params, inputs: list[Array], aux: list[Array], is_train: bool,
 
 register("_shuffle", _shuffle, aliases=("shuffle",), stateful=True, random=True,
          doc="The data with its first axis randomly permuted.")
+
+
+# -- random_pdf_*: densities of samples under per-element parameters -------------------------
+def _pdf_uniform(x: Array, low: Array, high: Array) -> Array:
+    # MXNet does not check the support: every sample gets 1 / (high - low).
+    return jnp.broadcast_to(-jnp.log(high - low), x.shape)
+
+
+def _pdf_normal(x: Array, mu: Array, sigma: Array) -> Array:
+    return -0.5 * ((x - mu) / sigma) ** 2 - jnp.log(jnp.sqrt(2 * jnp.pi) * sigma)
+
+
+def _pdf_gamma(x: Array, alpha: Array, beta: Array) -> Array:
+    # Here beta is a rate (the sampler's beta is a scale), as MXNet's density.
+    return alpha * jnp.log(beta) + (alpha - 1) * jnp.log(x) - beta * x - lax.lgamma(alpha)
+
+
+def _pdf_poisson(x: Array, lam: Array) -> Array:
+    return x * jnp.log(lam) - lax.lgamma(x + 1) - lam
+
+
+def _pdf_negative_binomial(x: Array, k: Array, p: Array) -> Array:
+    return (lax.lgamma(x + k) - lax.lgamma(x + 1) - lax.lgamma(k) + k * jnp.log(p)
+            + x * jnp.log(1 - p))
+
+
+def _pdf_generalized_negative_binomial(x: Array, mu: Array, alpha: Array) -> Array:
+    return _pdf_negative_binomial(x, 1 / alpha, 1 / (mu * alpha + 1))
+
+
+# name: (parameter inputs, log-density, whether MXNet gives the sample a gradient)
+_PDFS: dict[str, tuple[tuple[str, ...], Any, bool]] = {
+    "uniform": (("low", "high"), _pdf_uniform, True),
+    "normal": (("mu", "sigma"), _pdf_normal, True),
+    "gamma": (("alpha", "beta"), _pdf_gamma, True),
+    "exponential": (("lam",), lambda x, lam: jnp.log(lam) - lam * x, True),
+    # The discrete densities' sample gets no gradient in MXNet (not lgamma's derivative).
+    "poisson": (("lam",), _pdf_poisson, False),
+    "negative_binomial": (("k", "p"), _pdf_negative_binomial, False),
+    "generalized_negative_binomial": (("mu", "alpha"), _pdf_generalized_negative_binomial,
+                                      False),
+}
+
+
+def _pdf_check(sample: Array, params: list[Array], names: tuple[str, ...],
+               vector: bool) -> None:
+    """MXNet: the parameters share one shape, the sample's leading axes (for a vector
+    density, with the sample's last axis last)."""
+    lead = params[0].ndim
+    if lead > sample.ndim:
+        raise ValueError(f"dimension of input samples ({sample.ndim}) must be at least "
+                         f"dimension of distribution parameters ({lead})")
+    want = tuple(sample.shape[:lead])
+    if vector:
+        want = want[:-1] + (sample.shape[-1],)
+    for name, value in zip(names, params):
+        if tuple(value.shape) != want:
+            raise ValueError(f"input {name!r} has shape {tuple(value.shape)}, expected "
+                             f"{want} from sample {tuple(sample.shape)}")
+
+
+def _pdf_op(name: str) -> Any:
+    names, log_pdf, sample_grad = _PDFS[name]
+
+    def forward(p: Params, sample: Array, *params: Array) -> Array:
+        _pdf_check(sample, list(params), names, False)
+        if not sample_grad:
+            sample = lax.stop_gradient(sample)
+        extra = sample.ndim - params[0].ndim
+        out = log_pdf(sample, *(_trailing_axes(v, extra) for v in params))
+        return out if p.is_log else jnp.exp(out)
+    return forward
+
+
+_IS_LOG = {"is_log": Param(A.parse_bool, False, "return the log-density")}
+
+for _dist, (_names, _, _) in _PDFS.items():
+    register(f"_random_pdf_{_dist}", _pdf_op(_dist), inputs=("sample", *_names),
+             aliases=(f"random_pdf_{_dist}",), params=dict(_IS_LOG),
+             doc=f"The {_dist.replace('_', ' ')} density (or its log) of sample under "
+                 "per-element parameters matching the sample's leading axes.")
+
+
+def _pdf_dirichlet(p: Params, sample: Array, alpha: Array) -> Array:
+    _pdf_check(sample, [alpha], ("alpha",), True)
+    # alpha (B..., k) against sample (B..., S..., k): S axes inserted before k.
+    a = alpha.reshape(alpha.shape[:-1] + (1,) * (sample.ndim - alpha.ndim) + alpha.shape[-1:])
+    out = (jnp.sum((a - 1) * jnp.log(sample), axis=-1)
+           + lax.lgamma(jnp.sum(a, axis=-1)) - jnp.sum(lax.lgamma(a), axis=-1))
+    out = out.reshape(out.shape or (1,))  # MXNet: one vector sample gives shape (1,)
+    return out if p.is_log else jnp.exp(out)
+
+
+register("_random_pdf_dirichlet", _pdf_dirichlet, inputs=("sample", "alpha"),
+         aliases=("random_pdf_dirichlet",), params=dict(_IS_LOG),
+         doc="The Dirichlet density (or its log) of the vectors on sample's last axis.")
