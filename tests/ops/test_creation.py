@@ -325,3 +325,30 @@ def test_pdf_docstring_example_and_json():
     assert (node["op"], node["name"], node["attrs"]) == \
         ("_random_pdf_dirichlet", "random_pdf_dirichlet0", {"is_log": "True"})
     assert s.list_arguments() == ["x", "a"]
+
+
+# -- mx.sym.random: number parameters pick _random_*, Symbols _sample_* (MXNet 1.9.1) --------
+def test_sym_random_wrappers():
+    x, y = mx.sym.var("x"), mx.sym.var("y")
+    r = mx.sym.random
+    got = [_node(s) for s in (
+        r.uniform(0, 1, shape=(2,)), r.uniform(x, y, shape=(2,)), r.normal(shape=3),
+        r.randint(0, 5, shape=3), r.multinomial(x), r.shuffle(x),
+        r.exponential(2, shape=2), r.gamma(2, 3, shape=2, dtype="float16"),
+        r.generalized_negative_binomial(x, y), r.exponential(x, shape=2), r.uniform())]
+    assert [(n["op"], n["name"], n.get("attrs")) for n in got] == [
+        ("_random_uniform", "_random_uniform0", {"high": "1", "low": "0", "shape": "(2,)"}),
+        ("_sample_uniform", "_sample_uniform0", {"shape": "(2,)"}),
+        ("_random_normal", "_random_normal0", {"loc": "0", "scale": "1", "shape": "3"}),
+        ("_random_randint", "_random_randint0", {"high": "5", "low": "0", "shape": "3"}),
+        ("_sample_multinomial", "_sample_multinomial0", {"dtype": "int32", "get_prob": "True"}),
+        ("_shuffle", "_shuffle0", None),
+        ("_random_exponential", "_random_exponential0", {"lam": "0.5", "shape": "2"}),
+        ("_random_gamma", "_random_gamma0",
+         {"alpha": "2", "beta": "3", "dtype": "float16", "shape": "2"}),
+        ("_sample_generalized_negative_binomial", "_sample_generalized_negative_binomial0",
+         None),
+        ("_sample_exponential", "_sample_exponential0", {"shape": "2"}),
+        ("_random_uniform", "_random_uniform1", {"high": "1", "low": "0"})]
+    with pytest.raises(mx.MXNetError, match="all be Symbols or all numbers"):
+        r.normal(x, 1)
