@@ -352,3 +352,20 @@ def test_sym_random_wrappers():
         ("_random_uniform", "_random_uniform1", {"high": "1", "low": "0"})]
     with pytest.raises(mx.MXNetError, match="all be Symbols or all numbers"):
         r.normal(x, 1)
+
+
+def test_nd_random_wrappers():
+    # Shapes, dtypes and contexts as MXNet 1.9.1's mx.nd.random gives them.
+    r = mx.nd.random
+    assert [r.gamma().shape, r.poisson(2).shape, r.randint(0, 3).shape] == [(1,)] * 3
+    assert r.exponential(shape=(2,)).dtype == np.float32
+    assert r.randint(0, 3, ctx=mx.cpu(1)).context == mx.cpu(1)
+    assert r.exponential(mx.nd.array([1, 2]), shape=3).shape == (2, 3)
+    assert r.multinomial(mx.nd.array([0.5, 0.5])).shape == (1,)
+    assert r.multinomial(mx.nd.array([[0.5, 0.5]]), get_prob=True)[1].shape == (1,)
+    assert sorted(r.shuffle(mx.nd.arange(5)).asnumpy().tolist()) == [0, 1, 2, 3, 4]
+    target = mx.nd.zeros((1,))
+    assert r.poisson(2, out=target) is target
+    mx.random.seed(2)
+    e = r.exponential(scale=4, shape=(20000,)).asnumpy()
+    assert abs(e.mean() - 4) < 0.2
