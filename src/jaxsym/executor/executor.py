@@ -384,8 +384,12 @@ class Executor:
             return self._forward_train()
         if self._fixed or self._pending:  # an executor that also trains
             self._forward_no_grad(is_train)
+        elif run is None:
+            # Building the runner runs the forward once: running it again would draw a
+            # second key, so a first forward after mx.random.seed would not repeat.
+            self._make_runner(is_train)
         else:
-            (run or self._make_runner(is_train))()
+            run()
         return self.outputs
 
     def _no_grad_fn(self, is_train: bool) -> Any:

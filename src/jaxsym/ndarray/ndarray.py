@@ -372,6 +372,22 @@ def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: i
     return _place(jnp.asarray(values), ctx)
 
 
+def linspace(start: float, stop: float, num: int, endpoint: bool = True,
+             ctx: Context | None = None, dtype: Any = "float32") -> NDArray:
+    """`num` values from start to stop, as MXNet's `_linspace`."""
+    from .op_functions import make
+    return _place(make("_linspace", "linspace")(
+        start=start, stop=stop, num=num, endpoint=endpoint, dtype=dtype)._data, ctx)
+
+
+def eye(N: int, M: int = 0, k: int = 0, ctx: Context | None = None, dtype: Any = None,
+        **kwargs: Any) -> NDArray:
+    """N x M (M=0: N) with ones on diagonal k, as MXNet's `_eye`."""
+    from .op_functions import make
+    return _place(make("_eye", "eye")(N=N, M=M, k=k, dtype=dtype or "float32",
+                                      **kwargs)._data, ctx)
+
+
 def concat(*arrays: NDArray, dim: int = 1, **kwargs: Any) -> NDArray:
     from .op_functions import make
     return make("Concat", "concat")(*arrays, dim=dim, **kwargs)

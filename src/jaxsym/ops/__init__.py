@@ -5,6 +5,7 @@ Importing this package registers every op family.
 """
 
 from . import (  # noqa: F401  (registration)
+    creation,
     elemwise,
     legacy,
     linalg,
