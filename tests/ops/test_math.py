@@ -76,6 +76,8 @@ def test_math_aliases_resolve_like_mxnet():
 def test_registered_math_names_exist_in_mxnet():
     # Every name the math modules register is an MXNet 1.9.1 op name or alias.
     modules = {"jaxsym.ops.elemwise", "jaxsym.ops.reduce", "jaxsym.ops.linalg"}
-    ours = [n for n in registry.all_names() if registry.get(n).forward.__module__ in modules]
+    # The linalg_* family is checked against MXNet's names in tests/ops/test_linalg.py.
+    ours = [n for n in registry.all_names() if registry.get(n).forward.__module__ in modules
+            and not registry.get(n).name.startswith("_linalg_")]
     assert len(ours) > 100
     assert sorted(set(ours) - set(OPERATORS["aliases"])) == []

@@ -7,7 +7,7 @@ import types as _types
 
 from ..ops.registry import install_fluent_methods
 from . import op_functions as _op_functions
-from . import random  # noqa: F401
+from . import linalg, random  # noqa: F401
 from .ndarray import (  # noqa: F401
                       NDArray,
                       arange,

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import attrs as A
-from .registry import Param, Params, register
+from .registry import Param, Params, Shape, register
 
 Array = jax.Array
 
@@ -117,6 +117,18 @@ def _gemm(p: Params, a: Array, b: Array, c: Array) -> Array:
     if c.shape != out.shape:
         raise ValueError(f"linalg_gemm: C has shape {c.shape}, expected {out.shape}")
     return out + p.beta * c
+
+
+def _gemm_infer_c(p: Params, shapes: list[Shape | None]) -> list[Shape | None]:
+    """MXNet infers C's shape from A's and B's (the product's shape)."""
+    a, b, c = shapes
+    if c is None and a is not None and b is not None:
+        try:
+            c = jax.eval_shape(lambda x, y: _gemm2(p, x, y), *(
+                jax.ShapeDtypeStruct(s, jnp.float32) for s in (a, b))).shape
+        except ValueError:
+            pass  # reported by the op itself once every shape is known
+    return [a, b, c]
 
 
 def _gemm2(p: Params, a: Array, b: Array) -> Array:
@@ -289,6 +301,7 @@ def _linalg(short: str, forward, inputs: tuple[str, ...] = ("A",), **kwargs) -> 
 
 _linalg("gemm", _gemm, ("A", "B", "C"),
         params={**_GEMM, "beta": Param(A.parse_float, 1.0, "scalar factor of C")},
+        infer_inputs=_gemm_infer_c,
         doc="alpha * op(A) op(B) + beta * C over the batch axes.")
 _linalg("gemm2", _gemm2, ("A", "B"), params=_GEMM, doc="alpha * op(A) op(B).")
 _linalg("potrf", _potrf, doc="Cholesky factor L (lower, zero above) of SPD matrices A.")

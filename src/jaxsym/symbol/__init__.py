@@ -6,7 +6,7 @@ Sits above executor/ and formats/; nothing below imports it.
 from .symbol import Group, Symbol, Variable, var  # noqa: F401
 from .symbol import load, load_json, fromjson  # noqa: F401
 from .creation import arange, eye, full, linspace, ones, zeros  # noqa: F401
-from . import random  # noqa: F401
+from . import linalg, random  # noqa: F401
 import types as _types
 
 from ..ops.registry import install_fluent_methods
