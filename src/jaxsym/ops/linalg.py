@@ -1,4 +1,4 @@
-"""Matrix products: dot, batch_dot.
+"""Matrix products (dot, batch_dot) and MXNet's linalg_* family (la_op).
 
 MXNet's `dot` contracts the last axis of `lhs` with the first axis of `rhs`. With
 `transpose_a` it contracts the *first* axis of `lhs` instead, and with `transpose_b` the
