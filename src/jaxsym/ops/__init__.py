@@ -17,4 +17,5 @@ from . import (  # noqa: F401  (registration)
     spatial,
     tensor,
 )
+from . import misc  # noqa: F401  (registration)
 from . import registry as registry  # noqa: F401  (re-export)

@@ -17,3 +17,5 @@ _internal = _types.ModuleType(__name__ + "._internal")
 _op_functions.install(globals())
 _op_functions.install(vars(_internal))
 install_fluent_methods(Symbol, _op_functions.make)
+# MXNet's Python-level split_v2 over the `_split_v2` op.
+split_v2 = __import__("jaxsym.ops.misc", fromlist=["_"]).split_v2_wrapper(_internal._split_v2)
