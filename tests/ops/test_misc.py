@@ -118,6 +118,8 @@ def test_amp_multicast_values_and_grads_keep_input_dtypes():
      r"'s' \(_split_v2\).*squeeze_axis"),
     (lambda x: mx.sym._internal._split_v2(x, indices=(1, 3), name="s"), {"x": (2, 6)},
      r"'s' \(_split_v2\).*must start at 0"),
+    (lambda x: mx.sym.khatri_rao(x, mx.sym.Variable("y"), name="k"), {"x": (2, 3), "y": (4, 2)},
+     r"'k' \(khatri_rao\).*same number of columns"),
 ])
 def test_errors_name_the_node(make, shapes, pattern):
     sym = make(mx.sym.Variable("x"))
@@ -131,5 +133,9 @@ def test_bad_params_fail_at_construction():
         mx.sym.amp_cast(x, dtype="complex64", name="c")
     with pytest.raises(mx.MXNetError, match="amp_multicast 'm'.*num_outputs"):
         mx.sym.amp_multicast(x, name="m")
+    with pytest.raises(mx.MXNetError, match="multi_sum_sq 'q'.*num_arrays"):
+        mx.sym.multi_sum_sq(x, name="q")
+    with pytest.raises(mx.MXNetError, match="multi_all_finite 'f'.*at most 1 inputs"):
+        mx.sym.multi_all_finite(x, x, name="f")
     with pytest.raises(mx.MXNetError, match="_split_v2 's'.*indices"):
         mx.sym._internal._split_v2(x, name="s")

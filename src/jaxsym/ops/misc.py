@@ -1,5 +1,5 @@
-"""Miscellaneous MXNet ops: `_split_v2` (behind `split_v2`), and AMP's `amp_cast` and
-`amp_multicast`.
+"""Miscellaneous MXNet ops: `_split_v2` (behind `split_v2`), AMP's `amp_cast` and
+`amp_multicast`, the finiteness/sum-of-squares helpers and `khatri_rao`.
 
 Shapes are static under tracing: every rule is plain Python on the input shapes and
 raises ValueError, which the lowering turns into an MXNetError naming the node.
@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import attrs as A
-from .registry import REQUIRED, Param, Params, first_shape_output, register
+from .registry import REQUIRED, Param, Params, register
 from .shape import _DTYPES, _dtype_choice, _norm_axis
 
 Array = jax.Array
@@ -109,7 +109,6 @@ def _amp_cast(p: Params, data: Array) -> Array:
 register("amp_cast", _amp_cast,
          params={"dtype": Param(_dtype_choice(*_DTYPES), REQUIRED, "output dtype")},
          infer_dtype=lambda p, dtypes: _amp_target(dtypes[0], p.dtype),
-         infer_outputs=first_shape_output,
          doc="Cast between low-precision floats and float32 (AMP); other dtypes pass "
              "through.")
 
@@ -140,3 +139,61 @@ register("amp_multicast", _amp_multicast,
          num_outputs=lambda p: p.num_outputs,
          infer_dtype=_multicast_dtypes,
          doc="Cast the inputs to their common widest (or narrowest) float type (AMP).")
+
+
+# -- gradient-scaling helpers (AMP / LAMB) ----------------------------------------------
+# MXNet registers no gradient for these (backward through them fails there); jaxsym
+# differentiates them mathematically.
+def _finite_flag(arrays: tuple[Array, ...]) -> Array:
+    """MXNet's (1,) float32 flag: 1 when every element of every array is finite."""
+    ok = jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in arrays]))
+    return ok.astype(jnp.float32).reshape(1)
+
+
+# init_output=False leaves MXNet's output buffer as it was (to AND flags across calls);
+# a functional graph has no previous buffer, so the flag is always computed afresh.
+_INIT_OUTPUT = Param(A.parse_bool, True, "initialize the output to 1 first")
+
+
+def _array_inputs(p: Params) -> list[str]:
+    # Not variadic in MXNet's sense: num_arrays is not counted from the inputs (extra
+    # inputs are an error), and missing ones become `<node>_array_<i>` variables.
+    return [f"array_{i}" for i in range(p.num_arrays)]
+
+register("all_finite", lambda p, data: _finite_flag((data,)),
+         params={"init_output": _INIT_OUTPUT},
+         infer_dtype=lambda p, dtypes: np.dtype("float32"),
+         doc="(1,) float32: 1 if every element of data is finite, else 0.")
+register("multi_all_finite", lambda p, *arrays: _finite_flag(arrays), inputs=_array_inputs,
+         params={"num_arrays": Param(A.parse_int, 1, "number of arrays"),
+                 "init_output": _INIT_OUTPUT},
+         infer_dtype=lambda p, dtypes: np.dtype("float32"),
+         doc="(1,) float32: 1 if every element of every array is finite, else 0.")
+
+
+def _multi_sum_sq(p: Params, *arrays: Array) -> Array:
+    # Accumulated in float32 whatever the input dtype, as MXNet's output is float32.
+    return jnp.stack([jnp.sum(jnp.square(x.astype(jnp.float32))) for x in arrays])
+
+
+register("multi_sum_sq", _multi_sum_sq, inputs=_array_inputs,
+         params={"num_arrays": Param(A.parse_int, REQUIRED, "number of arrays")},
+         infer_dtype=lambda p, dtypes: np.dtype("float32"),
+         doc="(num_arrays,) float32: the sum of squares of each array.")
+
+
+def _khatri_rao(p: Params, *arrays: Array) -> Array:
+    for x in arrays:
+        if x.ndim != 2 or x.shape[1] != arrays[0].shape[1]:
+            raise ValueError("khatri_rao needs 2-D inputs with the same number of columns, "
+                             f"got shapes {[tuple(a.shape) for a in arrays]}")
+    out = arrays[0]
+    for x in arrays[1:]:
+        # Column-wise Kronecker product: the earlier inputs' rows vary slowest.
+        out = (out[:, None, :] * x[None, :, :]).reshape(-1, out.shape[1])
+    return out
+
+
+register("khatri_rao", _khatri_rao, variadic="num_args",
+         params={"num_args": Param(A.parse_int, 1, "number of inputs")},
+         doc="Column-wise Khatri-Rao product of 2-D matrices with the same column count.")
