@@ -89,4 +89,9 @@ CASES = [
      "grad": False},
     {"id": "khatri_rao_err_rank", "op": "khatri_rao", "inputs": {"*": [(2, 3), (4, 3, 1)]},
      "grad": False},
+    # cast_storage: dense only in jaxsym; to 'default' it is the identity.
+    {"id": "cast_storage_default", "op": "cast_storage", "inputs": {"data": (2, 3)},
+     "kwargs": {"stype": "default"}},
+    {"id": "cast_storage_err_stype", "op": "cast_storage", "inputs": {"data": (2, 3)},
+     "kwargs": {"stype": "dense"}},
 ]

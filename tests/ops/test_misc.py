@@ -31,6 +31,7 @@ def _attrs(sym):
     (lambda x: mx.sym._internal._split_v2(x, indices=(0, 1, 3), axis=-1), "_split_v2",
      {"axis": "-1", "indices": "(0, 1, 3)"}),
     (lambda x: mx.sym.amp_cast(x, dtype="float16"), "amp_cast", {"dtype": "float16"}),
+    (lambda x: mx.sym.cast_storage(x, stype="default"), "cast_storage", {"stype": "default"}),
     (lambda x: mx.sym.amp_multicast(x, x, num_outputs=2), "amp_multicast",
      {"num_outputs": "2"}),
 ])
@@ -139,3 +140,11 @@ def test_bad_params_fail_at_construction():
         mx.sym.multi_all_finite(x, x, name="f")
     with pytest.raises(mx.MXNetError, match="_split_v2 's'.*indices"):
         mx.sym._internal._split_v2(x, name="s")
+
+
+@pytest.mark.parametrize("stype", ["row_sparse", "csr"])
+def test_cast_storage_sparse_is_refused(stype):
+    with pytest.raises(mx.MXNetError, match=f"cast_storage 'c'.*stype='{stype}'.*sparse"):
+        mx.sym.cast_storage(mx.sym.Variable("x"), stype=stype, name="c")
+    with pytest.raises(mx.MXNetError, match="cast_storage.*sparse"):
+        mx.nd.cast_storage(mx.nd.array([1.0]), stype=stype)

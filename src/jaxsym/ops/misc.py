@@ -197,3 +197,23 @@ def _khatri_rao(p: Params, *arrays: Array) -> Array:
 register("khatri_rao", _khatri_rao, variadic="num_args",
          params={"num_args": Param(A.parse_int, 1, "number of inputs")},
          doc="Column-wise Khatri-Rao product of 2-D matrices with the same column count.")
+
+
+# -- storage ------------------------------------------------------------------------------
+_STYPES = ("default", "row_sparse", "csr")
+
+
+def _parse_dense_stype(value: Any) -> str:
+    """MXNet's stype enum, of which jaxsym (dense arrays only) supports 'default'."""
+    stype = A.enum(*_STYPES)(value)
+    if stype != "default":
+        raise ValueError(f"stype={stype!r} needs sparse storage, which jaxsym does not "
+                         "have; only 'default' (dense) is supported")
+    return stype
+
+
+_parse_dense_stype.choices = _STYPES  # type: ignore[attr-defined]
+
+register("cast_storage", lambda p, data: data,
+         params={"stype": Param(_parse_dense_stype, REQUIRED, "output storage type")},
+         doc="Change the storage type; with dense arrays only, the identity.")
