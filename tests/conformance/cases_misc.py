@@ -94,4 +94,10 @@ CASES = [
      "kwargs": {"stype": "default"}},
     {"id": "cast_storage_err_stype", "op": "cast_storage", "inputs": {"data": (2, 3)},
      "kwargs": {"stype": "dense"}},
+    # choose_element_0index: MXNet 1.9.1's legacy alias of pick (saved as op 'pick').
+    {"id": "choose_element_0index", "op": "choose_element_0index",
+     "inputs": {"data": (3, 4), "index": (3,)}, "int_inputs": {"index": (0, 4)}},
+    {"id": "choose_element_0index_clip", "op": "choose_element_0index",
+     "inputs": {"data": (3, 4), "index": (3,)}, "values": {"index": [-1, 5, 2]},
+     "kwargs": {"axis": 1}, "grad": False},
 ]
