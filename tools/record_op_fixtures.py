@@ -35,7 +35,9 @@ def record(family: str) -> None:
     for case in load_cases(family):
         mx.random.seed(0)
         try:
-            result = run_case(mx, case)
+            # Fresh auto-name counters per case, as tests/conftest.py gives each test.
+            with mx.name.NameManager():
+                result = run_case(mx, case)
         except Exception as err:  # recorded: jaxsym must fail too
             meta[case["id"]] = {"error": str(err).split("\n")[0][:300]}
             continue

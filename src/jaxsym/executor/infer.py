@@ -301,7 +301,10 @@ def infer_type(heads: Sequence[Entry], known: dict[str, np.dtype]):
                     dtypes[id(src)][i] = first
                     changed = True
             if opdef.infer_dtype is not None:
-                out = opdef.infer_dtype(node.params, [first] * len(node.inputs))
+                # Each input's own dtype (amp_multicast reads them all); unknown
+                # ones take the first known, as filled in above.
+                out = opdef.infer_dtype(node.params,
+                                        [d if d is not None else first for d in in_dtypes])
                 outs = list(out) if isinstance(out, (list, tuple)) else [out]
             else:
                 outs = [first] * node.num_outputs

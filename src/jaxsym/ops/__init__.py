@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (registration)
     elemwise,
     legacy,
     linalg,
+    misc,
     nn,
     output,
     reduce,

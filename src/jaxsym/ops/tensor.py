@@ -160,6 +160,8 @@ register("pick", _pick, inputs=("data", "index"), infer_inputs=_pick_infer_input
                  "keepdims": Param(A.parse_bool, False, "keep the picked axis as size 1"),
                  "mode": Param(A.enum("clip", "wrap"), "clip",
                                "how out-of-range indices are treated")},
+         # MXNet 1.9.1 keeps the legacy name as an alias (nodes are saved as 'pick').
+         aliases=("choose_element_0index",),
          doc="Pick one element per position along `axis`, at the given indices.")
 
 
