@@ -369,3 +369,22 @@ def test_nd_random_wrappers():
     mx.random.seed(2)
     e = r.exponential(scale=4, shape=(20000,)).asnumpy()
     assert abs(e.mean() - 4) < 0.2
+
+
+def test_nd_arange_is_the_arange_op():
+    # Recorded from MXNet 1.9.1: mx.nd.arange casts start and step to the output type
+    # before stepping, as its _arange op does (numpy's arange would give 0, 0.25, ...).
+    assert mx.nd.arange(0, 2, 0.25, dtype="float16").asnumpy().tolist() == [0.0] * 8
+    assert mx.nd.arange(0.5, 3.2, 0.7, dtype="int32").asnumpy().tolist() == [0, 0, 0, 0]
+    assert mx.nd.arange(1, 4, 0.5, repeat=2).asnumpy().tolist() == [
+        1.0, 1.0, 1.5, 1.5, 2.0, 2.0, 2.5, 2.5, 3.0, 3.0, 3.5, 3.5]
+
+
+def test_nd_uniform_with_array_bounds_draws_per_element():
+    # MXNet's mx.nd.random.uniform with NDArray bounds is _sample_uniform: one draw per
+    # element, shape (3,) (not (3, 1)); number bounds default to shape (1,).
+    low, high = mx.nd.array([0.0, 10.0, 20.0]), mx.nd.array([1.0, 11.0, 21.0])
+    draws = mx.nd.random.uniform(low, high).asnumpy()
+    assert draws.shape == (3,)
+    assert ((draws >= [0, 10, 20]) & (draws < [1, 11, 21])).all()
+    assert mx.nd.random.normal(0, 1).shape == (1,)

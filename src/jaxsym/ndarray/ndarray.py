@@ -18,13 +18,6 @@ from ..ops.elemwise import broadcast_form, install_python_operators
 Shape = tuple[int, ...]
 
 
-def _to_jax(value: Any, dtype: Any = None) -> jax.Array:
-    if isinstance(value, NDArray):
-        value = value._data
-    arr = jnp.asarray(value, dtype=dtype)
-    return arr
-
-
 class NDArray:
     """A mutable handle: `b[:] = a`, `a.copyto(b)` and `+=` rebind b's buffer in place.
 
@@ -366,10 +359,11 @@ def full(shape: int | Sequence[int], val: float, ctx: Context | None = None,
 def arange(start: float, stop: float | None = None, step: float = 1.0, repeat: int = 1,
            infer_range: bool = False, ctx: Context | None = None,
            dtype: Any = "float32") -> NDArray:
-    values = np.arange(start, stop, step, dtype=dtype_np(dtype))
-    if repeat > 1:
-        values = np.repeat(values, repeat)
-    return _place(jnp.asarray(values), ctx)
+    """Evenly spaced values, as MXNet's `_arange` (which mx.nd.arange calls with
+    infer_range off: the argument is deprecated there)."""
+    from .op_functions import make
+    return _place(make("_arange", "arange")(start=start, stop=stop, step=step, repeat=repeat,
+                                            dtype=dtype or "float32")._data, ctx)
 
 
 def linspace(start: float, stop: float, num: int, endpoint: bool = True,

@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Sequence
 from typing import Any
 
-import jax
+from ..base import Context
+from .ndarray import NDArray, _place
 
-from .. import _rng
-from ..base import Context, dtype_np
-from .ndarray import NDArray, _place, _shape
-
-
-# One compiled draw per (shape, dtype): eager jax.random would dispatch (and compile)
-# several small programs per call.
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
-def _uniform(key: jax.Array, low: jax.Array, high: jax.Array, shape: tuple[int, ...],
-             dtype: Any) -> jax.Array:
-    return jax.random.uniform(key, shape, dtype, low, high)
+_NULL: Any = object()  # an argument left out (MXNet's _Null)
 
 
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
-def _normal(key: jax.Array, loc: jax.Array, scale: jax.Array, shape: tuple[int, ...],
-            dtype: Any) -> jax.Array:
-    return (jax.random.normal(key, shape, dtype) * scale + loc).astype(dtype)
-
-
-def uniform(low: float = 0.0, high: float = 1.0, shape: int | Sequence[int] = (1,),
-            dtype: Any = "float32", ctx: Context | None = None, out: NDArray | None = None,
-            **kwargs: Any) -> NDArray:
+def uniform(low: Any = 0.0, high: Any = 1.0, shape: Any = _NULL, dtype: Any = "float32",
+            ctx: Context | None = None, out: NDArray | None = None, **kwargs: Any) -> NDArray:
     """Uniform draws in [low, high), seeded by `mx.random.seed`."""
-    data = _uniform(_rng.next_key(), low, high, _shape(shape), dtype_np(dtype or "float32"))
-    return _maybe_out(_place(data, ctx), out)
+    return _draw("uniform", [low, high], shape, dtype or "float32", ctx, out, kwargs)
 
 
-def normal(loc: float = 0.0, scale: float = 1.0, shape: int | Sequence[int] = (1,),
-           dtype: Any = "float32", ctx: Context | None = None, out: NDArray | None = None,
-           **kwargs: Any) -> NDArray:
+def normal(loc: Any = 0.0, scale: Any = 1.0, shape: Any = _NULL, dtype: Any = "float32",
+           ctx: Context | None = None, out: NDArray | None = None, **kwargs: Any) -> NDArray:
     """Normal draws with mean `loc` and standard deviation `scale`."""
-    data = _normal(_rng.next_key(), loc, scale, _shape(shape), dtype_np(dtype or "float32"))
-    return _maybe_out(_place(data, ctx), out)
+    return _draw("normal", [loc, scale], shape, dtype or "float32", ctx, out, kwargs)
 
 
 def _maybe_out(result: NDArray, out: NDArray | None) -> NDArray:
@@ -50,9 +29,8 @@ def _maybe_out(result: NDArray, out: NDArray | None) -> NDArray:
     return out
 
 
-# -- the other distributions: the registry's _random_* (number parameters, shape (1,) when
+# -- every distribution goes to the registry's _random_* (number parameters, shape (1,) when
 # left out, as MXNet's mx.nd.random) or _sample_* (NDArray parameters, per element) --------
-_NULL: Any = object()
 
 
 def _draw(dist: str, params: list[Any], shape: Any, dtype: Any, ctx: Context | None,
